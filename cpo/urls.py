@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from cpo.common.views import healthz
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("accounts.urls")),
+    path("api/v1/", include("cpo.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    # The split view serves its script as a file: no inline script for the CSP.
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="schema"),
+        name="api-docs",
+    ),
+    path("", include("dashboard.urls")),
+]
