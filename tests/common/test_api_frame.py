@@ -1,0 +1,96 @@
+import pytest
+from django.core.exceptions import ValidationError
+from django.db.models import ProtectedError
+from rest_framework.exceptions import ValidationError as DRFValidationError
+
+from accounts.models import User
+from cpo.common.exceptions import api_exception_handler, describe_references
+from cpo.common.pagination import PageNumberPagination
+from cpo.common.services import model_update
+
+
+def test_django_validation_error_becomes_400_naming_the_field():
+    response = api_exception_handler(
+        ValidationError({"name": ["Ensure this value has at most 120 characters."]}), {}
+    )
+
+    assert response.status_code == 400
+    assert response.data == {"name": ["Ensure this value has at most 120 characters."]}
+
+
+@pytest.mark.django_db
+def test_protected_error_becomes_409_naming_the_referrers(make_user):
+    referrers = [make_user(username="a"), make_user(username="b")]
+
+    response = api_exception_handler(ProtectedError("protected", set(referrers)), {})
+
+    assert response.status_code == 409
+    assert response.data == {"detail": "Cannot delete: still referred to by 2 users."}
+
+
+@pytest.mark.django_db
+def test_describe_references_uses_singular_for_one(make_user):
+    assert describe_references([make_user(username="solo")]) == "1 user"
+
+
+def test_unexpected_errors_are_not_turned_into_4xx():
+    assert api_exception_handler(ZeroDivisionError(), {}) is None
+
+
+def test_drf_errors_keep_their_shape():
+    response = api_exception_handler(DRFValidationError({"x": ["bad"]}), {})
+
+    assert response.status_code == 400
+    assert response.data == {"x": ["bad"]}
+
+
+def test_pagination_caps_page_size_at_500():
+    assert PageNumberPagination.max_page_size == 500
+    assert PageNumberPagination.page_size_query_param == "page_size"
+
+
+@pytest.mark.django_db
+def test_model_update_saves_only_changed_fields_with_actor(make_user):
+    actor = make_user("cpo", username="boss")
+    user = make_user(username="target", first_name="Ann")
+
+    _, changed = model_update(
+        instance=user,
+        fields=["first_name", "last_name"],
+        data={"first_name": "Anna"},
+        actor=actor,
+    )
+
+    user.refresh_from_db()
+    assert changed is True
+    assert user.first_name == "Anna"
+    assert user.history.first().history_user == actor
+
+
+@pytest.mark.django_db
+def test_model_update_reports_no_change(make_user):
+    user = make_user(username="target", first_name="Ann")
+    before = user.history.count()
+
+    _, changed = model_update(
+        instance=user, fields=["first_name"], data={"first_name": "Ann"}
+    )
+
+    assert changed is False
+    assert user.history.count() == before
+
+
+@pytest.mark.django_db
+def test_model_update_validates(make_user):
+    user = make_user(username="target")
+
+    with pytest.raises(ValidationError) as info:
+        model_update(instance=user, fields=["username"], data={"username": "x" * 200})
+
+    assert "username" in info.value.message_dict
+    assert User.objects.get(pk=user.pk).username == "target"
+
+
+def test_model_update_rejects_unknown_field():
+    with pytest.raises(ValueError, match="has no field 'nope'"):
+        model_update(instance=User(), fields=["nope"], data={"nope": 1})
