@@ -4,9 +4,17 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from accounts import api as accounts_api
+from portfolio import api as portfolio_api
 
 router = DefaultRouter(trailing_slash=True)
 router.register("users", accounts_api.UserViewSet, basename="user")
+router.register(
+    "product-lines", portfolio_api.ProductLineViewSet, basename="product-line"
+)
+router.register("objectives", portfolio_api.ObjectiveViewSet, basename="objective")
+router.register("segments", portfolio_api.SegmentViewSet, basename="segment")
+router.register("products", portfolio_api.ProductViewSet, basename="product")
+router.register("insights", portfolio_api.InsightViewSet, basename="insight")
 
 urlpatterns = [
     path("auth/token/", accounts_api.TokenView.as_view(), name="auth-token"),

@@ -1,7 +1,10 @@
 """Portfolio and strategy (SPEC §1.1): product lines, objectives, segments,
 products and the customer insights that cite them."""
 
+from datetime import timedelta
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -331,3 +334,11 @@ class Insight(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        # One day of slack: "today" for a user east of the server's zone.
+        latest = timezone.localdate() + timedelta(days=1)
+        if self.captured_on and self.captured_on > latest:
+            raise ValidationError(
+                {"captured_on": "An insight cannot be captured in the future."}
+            )

@@ -1,0 +1,331 @@
+"""API for the portfolio: product lines, objectives, segments, products, insights.
+
+Serializers give the shape and field validation; every write goes through a
+service, which checks the policy again and records the acting user.
+"""
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import serializers, viewsets
+
+from accounts.models import User
+from accounts.permissions import PolicyPermission
+from accounts.roles import Role
+
+from . import selectors, services
+from .filters import (
+    InsightFilter,
+    ProductFilter,
+    StrictOrderingFilter,
+    StrictSearchFilter,
+)
+from .models import HealthStatus, Insight, Objective, Product, ProductLine, Segment
+from .policies import insight_policy, product_policy, strategy_policy
+
+MANAGER_ROLES = (Role.PRODUCT_MANAGER, Role.CPO)
+FILTER_BACKENDS = [DjangoFilterBackend, StrictSearchFilter, StrictOrderingFilter]
+
+
+# --- serializers ----------------------------------------------------------------
+
+
+class ProductLineSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ProductLine
+        fields = ["id", "name", "description", "created_at", "updated_at"]
+
+
+class ObjectiveSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Objective
+        fields = [
+            "id",
+            "title",
+            "description",
+            "period",
+            "status",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class SegmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Segment
+        fields = [
+            "id",
+            "name",
+            "description",
+            "size_estimate",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class ProductHealthSerializer(serializers.Serializer):
+    """The latest health, as written by the health engine (read-only)."""
+
+    score = serializers.FloatField(source="health_score", allow_null=True)
+    status = serializers.ChoiceField(
+        source="health_status", choices=HealthStatus.choices
+    )
+    computed_at = serializers.DateTimeField(
+        source="health_computed_at", allow_null=True
+    )
+    trend = serializers.FloatField(source="health_trend", allow_null=True)
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    health = ProductHealthSerializer(source="*", read_only=True)
+    managers = serializers.PrimaryKeyRelatedField(
+        many=True,
+        queryset=User.objects.filter(is_active=True),
+        required=False,
+        help_text="User ids of its product managers (CPO only may change them).",
+    )
+
+    class Meta:
+        model = Product
+        fields = [
+            "id",
+            "name",
+            "slug",
+            "product_line",
+            "lifecycle_stage",
+            "horizon",
+            "strategic_importance",
+            "vision",
+            "problem",
+            "value_proposition",
+            "segments",
+            "objectives",
+            "managers",
+            "annual_budget",
+            "health",
+            "created_at",
+            "updated_at",
+        ]
+        extra_kwargs = {"slug": {"required": False}}
+
+    def validate_managers(self, value: list[User]) -> list[User]:
+        ids = {user.pk for user in value}
+        eligible = set(
+            User.objects.filter(pk__in=ids, groups__name__in=MANAGER_ROLES).values_list(
+                "pk", flat=True
+            )
+        )
+        refused = sorted(ids - eligible)
+        if refused:
+            listed = ", ".join(map(str, refused))
+            raise serializers.ValidationError(
+                f"Not a product manager or the CPO: user {listed}."
+            )
+        return value
+
+
+class InsightSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Insight
+        fields = [
+            "id",
+            "title",
+            "body",
+            "source",
+            "segment",
+            "products",
+            "impact",
+            "captured_on",
+            "author",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["author"]
+
+
+# --- viewsets -------------------------------------------------------------------
+
+
+class PortfolioViewSet(viewsets.ModelViewSet):
+    """Shared frame: the policy decides; ids only in URLs; filters that 400."""
+
+    permission_classes = [PolicyPermission]
+    filter_backends = FILTER_BACKENDS
+    lookup_value_regex = r"\d+"
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List product lines"),
+    destroy=extend_schema(summary="Delete a product line (409 while products use it)"),
+)
+class ProductLineViewSet(PortfolioViewSet):
+    serializer_class = ProductLineSerializer
+    policy = strategy_policy
+    search_fields = ["name", "description"]
+    ordering_fields = ["name", "created_at", "updated_at"]
+    ordering = ["name"]
+
+    def get_queryset(self) -> QuerySet[ProductLine]:
+        return selectors.product_line_list(user=self.request.user)
+
+    def perform_create(self, serializer: Any) -> None:
+        serializer.instance = services.product_line_create(
+            actor=self.request.user, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer: Any) -> None:
+        services.product_line_update(
+            product_line=serializer.instance,
+            actor=self.request.user,
+            data=serializer.validated_data,
+        )
+
+    def perform_destroy(self, instance: ProductLine) -> None:
+        services.product_line_delete(product_line=instance, actor=self.request.user)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List company objectives"),
+    destroy=extend_schema(summary="Delete an objective (409 while anything cites it)"),
+)
+class ObjectiveViewSet(PortfolioViewSet):
+    serializer_class = ObjectiveSerializer
+    policy = strategy_policy
+    search_fields = ["title", "description", "period"]
+    ordering_fields = ["title", "period", "status", "created_at", "updated_at"]
+    ordering = ["title"]
+
+    def get_queryset(self) -> QuerySet[Objective]:
+        return selectors.objective_list(user=self.request.user)
+
+    def perform_create(self, serializer: Any) -> None:
+        serializer.instance = services.objective_create(
+            actor=self.request.user, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer: Any) -> None:
+        services.objective_update(
+            objective=serializer.instance,
+            actor=self.request.user,
+            data=serializer.validated_data,
+        )
+
+    def perform_destroy(self, instance: Objective) -> None:
+        services.objective_delete(objective=instance, actor=self.request.user)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List market segments"),
+    destroy=extend_schema(summary="Delete a segment (409 while anything cites it)"),
+)
+class SegmentViewSet(PortfolioViewSet):
+    serializer_class = SegmentSerializer
+    policy = strategy_policy
+    search_fields = ["name", "description"]
+    ordering_fields = ["name", "size_estimate", "created_at", "updated_at"]
+    ordering = ["name"]
+
+    def get_queryset(self) -> QuerySet[Segment]:
+        return selectors.segment_list(user=self.request.user)
+
+    def perform_create(self, serializer: Any) -> None:
+        serializer.instance = services.segment_create(
+            actor=self.request.user, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer: Any) -> None:
+        services.segment_update(
+            segment=serializer.instance,
+            actor=self.request.user,
+            data=serializer.validated_data,
+        )
+
+    def perform_destroy(self, instance: Segment) -> None:
+        services.segment_delete(segment=instance, actor=self.request.user)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List products with their latest health"),
+    create=extend_schema(summary="Create a product (CPO)"),
+    update=extend_schema(summary="Change a product (CPO, or one of its managers)"),
+    partial_update=extend_schema(
+        summary="Change some fields of a product (CPO, or one of its managers)"
+    ),
+    destroy=extend_schema(
+        summary="Delete a product (CPO; 409 while anything refers to it — retire it)"
+    ),
+)
+class ProductViewSet(PortfolioViewSet):
+    serializer_class = ProductSerializer
+    policy = product_policy
+    filterset_class = ProductFilter
+    search_fields = ["name", "slug", "vision", "problem", "value_proposition"]
+    ordering_fields = [
+        "name",
+        "slug",
+        "lifecycle_stage",
+        "horizon",
+        "strategic_importance",
+        "annual_budget",
+        "health_score",
+        "health_status",
+        "health_computed_at",
+        "created_at",
+        "updated_at",
+    ]
+    ordering = ["name"]
+
+    def get_queryset(self) -> QuerySet[Product]:
+        return selectors.product_list(user=self.request.user)
+
+    def perform_create(self, serializer: Any) -> None:
+        serializer.instance = services.product_create(
+            actor=self.request.user, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer: Any) -> None:
+        services.product_update(
+            product=serializer.instance,
+            actor=self.request.user,
+            data=serializer.validated_data,
+        )
+
+    def perform_destroy(self, instance: Product) -> None:
+        services.product_delete(product=instance, actor=self.request.user)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List customer insights, newest first"),
+    create=extend_schema(
+        summary="Record an insight (CPO, product managers: citing their products)"
+    ),
+    destroy=extend_schema(summary="Delete an insight (its author or the CPO)"),
+)
+class InsightViewSet(PortfolioViewSet):
+    serializer_class = InsightSerializer
+    policy = insight_policy
+    filterset_class = InsightFilter
+    search_fields = ["title", "body"]
+    ordering_fields = ["captured_on", "impact", "title", "created_at", "updated_at"]
+    ordering = ["-captured_on"]
+
+    def get_queryset(self) -> QuerySet[Insight]:
+        return selectors.insight_list(user=self.request.user)
+
+    def perform_create(self, serializer: Any) -> None:
+        serializer.instance = services.insight_create(
+            actor=self.request.user, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer: Any) -> None:
+        services.insight_update(
+            insight=serializer.instance,
+            actor=self.request.user,
+            data=serializer.validated_data,
+        )
+
+    def perform_destroy(self, instance: Insight) -> None:
+        services.insight_delete(insight=instance, actor=self.request.user)

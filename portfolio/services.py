@@ -1,0 +1,461 @@
+"""Writes for the portfolio: keyword-only, one transaction each, actor recorded.
+
+`actor` is the user on whose behalf the write happens; it is checked against the
+policies and recorded on the change-history rows. `actor=None` means the system
+(seed data, migrations, the health engine) and skips the role checks.
+"""
+
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from django.core.exceptions import PermissionDenied
+from django.db import models, transaction
+from django.utils.text import slugify
+
+from cpo.common.exceptions import Conflict
+from cpo.common.services import model_update
+
+from .models import (
+    PRODUCT_NAME_MAX_LENGTH,
+    HealthStatus,
+    Horizon,
+    Insight,
+    LifecycleStage,
+    Objective,
+    ObjectiveStatus,
+    Product,
+    ProductLine,
+    Segment,
+)
+from .policies import insight_policy, product_policy, strategy_policy
+from .signals import product_data_changed
+
+M = TypeVar("M", bound=models.Model)
+
+PRODUCT_LINE_FIELDS = ("name", "description")
+OBJECTIVE_FIELDS = ("title", "description", "period", "status")
+SEGMENT_FIELDS = ("name", "description", "size_estimate")
+PRODUCT_FIELDS = (
+    "name",
+    "slug",
+    "product_line",
+    "lifecycle_stage",
+    "horizon",
+    "strategic_importance",
+    "vision",
+    "problem",
+    "value_proposition",
+    "segments",
+    "objectives",
+    "managers",
+    "annual_budget",
+)
+# Product fields that feed the health score or the portfolio figures (SPEC §2:
+# retired products are not scored; the portfolio mean is weighted by importance).
+HEALTH_RELEVANT_FIELDS = frozenset({"lifecycle_stage", "strategic_importance"})
+INSIGHT_FIELDS = (
+    "title",
+    "body",
+    "source",
+    "segment",
+    "products",
+    "impact",
+    "captured_on",
+)
+
+NOT_ALLOWED = "Your role does not allow this action."
+
+
+# --- shared helpers -----------------------------------------------------------
+
+
+def products_changed_notify(*, product_ids: Iterable[int]) -> None:
+    """Send `product_data_changed` for these products once the transaction commits."""
+    ids = sorted({int(pk) for pk in product_ids})
+    if not ids:
+        return
+    transaction.on_commit(
+        lambda: product_data_changed.send(sender=Product, product_ids=ids),
+        robust=True,
+    )
+
+
+def _require(allowed: bool, message: str = NOT_ALLOWED) -> None:
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+def _is_history_model(model: type[models.Model]) -> bool:
+    return hasattr(model, "history_object") or model.__name__.startswith("Historical")
+
+
+def references_to(instance: models.Model) -> list[tuple[str, int]]:
+    """Count what still refers to the instance, from any app: [(name, count)].
+
+    Reverse foreign keys count unless they cascade (owned children) or are
+    bookkeeping (DO_NOTHING, change history); reverse many-to-many links always
+    count: an insight citing a product refers to it as much as a KPI does.
+    """
+    found: list[tuple[str, int]] = []
+    for rel in instance._meta.related_objects:
+        model = rel.related_model
+        if not isinstance(model, type) or _is_history_model(model):
+            continue
+        if not rel.many_to_many and rel.on_delete in (
+            models.CASCADE,
+            models.DO_NOTHING,
+        ):
+            continue
+        count = model._base_manager.filter(**{rel.field.name: instance}).count()
+        if count:
+            meta = model._meta
+            name = meta.verbose_name if count == 1 else meta.verbose_name_plural
+            found.append((str(name), count))
+    return sorted(found)
+
+
+def describe_referrers(instance: models.Model) -> str:
+    """'2 insights, 1 roadmap item' — or '' when nothing refers to the instance."""
+    return ", ".join(f"{n} {name}" for name, n in references_to(instance))
+
+
+def ensure_deletable(instance: models.Model, *, hint: str = "") -> None:
+    """Raise a 409 Conflict naming the referrers when anything refers to it."""
+    referrers = describe_referrers(instance)
+    if referrers:
+        label = instance._meta.verbose_name
+        message = (
+            f"Cannot delete {label} “{instance}”: still referred to by {referrers}."
+        )
+        raise Conflict(detail=f"{message} {hint}".strip())
+
+
+def _save_new(instance: M, *, actor: Any) -> M:
+    instance.full_clean()
+    if actor is not None:
+        instance._history_user = actor  # type: ignore[attr-defined]
+    instance.save()
+    return instance
+
+
+def _update(
+    instance: M, *, actor: Any, fields: Iterable[str], data: Mapping[str, Any]
+) -> M:
+    if actor is not None:
+        # Also covers many-to-many-only edits, whose history rows model_update
+        # would otherwise leave without a user.
+        instance._history_user = actor  # type: ignore[attr-defined]
+    instance, _ = model_update(instance=instance, fields=fields, data=data, actor=actor)
+    return instance
+
+
+def _delete(instance: models.Model, *, actor: Any, hint: str = "") -> None:
+    ensure_deletable(instance, hint=hint)
+    if actor is not None:
+        instance._history_user = actor  # type: ignore[attr-defined]
+    instance.delete()
+
+
+# --- product lines, objectives, segments ---------------------------------------
+
+
+@transaction.atomic
+def product_line_create(*, actor: Any, name: str, description: str = "") -> ProductLine:
+    """Create a product line."""
+    _require(actor is None or strategy_policy.can_create(actor))
+    return _save_new(ProductLine(name=name, description=description), actor=actor)
+
+
+@transaction.atomic
+def product_line_update(
+    *, product_line: ProductLine, actor: Any, data: Mapping[str, Any]
+) -> ProductLine:
+    """Change a product line's name or description."""
+    _require(actor is None or strategy_policy.can_change(actor, product_line))
+    return _update(product_line, actor=actor, fields=PRODUCT_LINE_FIELDS, data=data)
+
+
+@transaction.atomic
+def product_line_delete(*, product_line: ProductLine, actor: Any) -> None:
+    """Delete a product line that no product belongs to (else 409)."""
+    _require(actor is None or strategy_policy.can_delete(actor, product_line))
+    _delete(
+        product_line,
+        actor=actor,
+        hint="Move its products to another line first.",
+    )
+
+
+@transaction.atomic
+def objective_create(
+    *,
+    actor: Any,
+    title: str,
+    description: str = "",
+    period: str = "",
+    status: str = ObjectiveStatus.ACTIVE,
+) -> Objective:
+    """Create a company objective."""
+    _require(actor is None or strategy_policy.can_create(actor))
+    objective = Objective(
+        title=title, description=description, period=period, status=status
+    )
+    return _save_new(objective, actor=actor)
+
+
+@transaction.atomic
+def objective_update(
+    *, objective: Objective, actor: Any, data: Mapping[str, Any]
+) -> Objective:
+    """Change an objective (its status, typically)."""
+    _require(actor is None or strategy_policy.can_change(actor, objective))
+    return _update(objective, actor=actor, fields=OBJECTIVE_FIELDS, data=data)
+
+
+@transaction.atomic
+def objective_delete(*, objective: Objective, actor: Any) -> None:
+    """Delete an objective nothing is aligned with (else 409)."""
+    _require(actor is None or strategy_policy.can_delete(actor, objective))
+    _delete(objective, actor=actor, hint="Mark it dropped instead.")
+
+
+@transaction.atomic
+def segment_create(
+    *,
+    actor: Any,
+    name: str,
+    description: str = "",
+    size_estimate: int | None = None,
+) -> Segment:
+    """Create a market segment."""
+    _require(actor is None or strategy_policy.can_create(actor))
+    segment = Segment(name=name, description=description, size_estimate=size_estimate)
+    return _save_new(segment, actor=actor)
+
+
+@transaction.atomic
+def segment_update(*, segment: Segment, actor: Any, data: Mapping[str, Any]) -> Segment:
+    """Change a market segment."""
+    _require(actor is None or strategy_policy.can_change(actor, segment))
+    return _update(segment, actor=actor, fields=SEGMENT_FIELDS, data=data)
+
+
+@transaction.atomic
+def segment_delete(*, segment: Segment, actor: Any) -> None:
+    """Delete a segment that no product or insight refers to (else 409)."""
+    _require(actor is None or strategy_policy.can_delete(actor, segment))
+    _delete(segment, actor=actor)
+
+
+# --- products -----------------------------------------------------------------
+
+
+def product_slug_for(name: str, *, exclude_pk: int | None = None) -> str:
+    """A free slug derived from the name: 'billing-hub', else 'billing-hub-2'…"""
+    base = slugify(name)[:PRODUCT_NAME_MAX_LENGTH].strip("-") or "product"
+    taken_qs = Product.objects.filter(slug__startswith=base)
+    if exclude_pk is not None:
+        taken_qs = taken_qs.exclude(pk=exclude_pk)
+    taken = set(taken_qs.values_list("slug", flat=True))
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate = f"{base}-{n}"
+        n += 1
+    return candidate
+
+
+def _check_managers_change(product: Product | None, managers: Any, actor: Any) -> None:
+    if actor is None or product_policy.can_change_managers(actor):
+        return
+    new = {getattr(m, "pk", m) for m in managers}
+    old = (
+        set() if product is None else set(product.managers.values_list("pk", flat=True))
+    )
+    _require(new == old, "Only the CPO may change who manages a product.")
+
+
+@transaction.atomic
+def product_create(
+    *,
+    actor: Any,
+    name: str,
+    slug: str = "",
+    product_line: ProductLine | None = None,
+    lifecycle_stage: str = LifecycleStage.CONCEPT,
+    horizon: str = Horizon.H1,
+    strategic_importance: int = 3,
+    vision: str = "",
+    problem: str = "",
+    value_proposition: str = "",
+    annual_budget: Decimal | None = None,
+    segments: Iterable[Segment | int] = (),
+    objectives: Iterable[Objective | int] = (),
+    managers: Iterable[Any] = (),
+) -> Product:
+    """Create a product (slug derived from the name when not given)."""
+    _require(actor is None or product_policy.can_create(actor))
+    product = Product(
+        name=name,
+        slug=slug or product_slug_for(name),
+        product_line=product_line,
+        lifecycle_stage=lifecycle_stage,
+        horizon=horizon,
+        strategic_importance=strategic_importance,
+        vision=vision,
+        problem=problem,
+        value_proposition=value_proposition,
+        annual_budget=annual_budget,
+    )
+    _save_new(product, actor=actor)
+    product.segments.set(list(segments))
+    product.objectives.set(list(objectives))
+    product.managers.set(list(managers))
+    products_changed_notify(product_ids=[product.pk])
+    return product
+
+
+@transaction.atomic
+def product_update(*, product: Product, actor: Any, data: Mapping[str, Any]) -> Product:
+    """Change a product; health is told when its stage or importance changed."""
+    _require(
+        actor is None or product_policy.can_change(actor, product),
+        "You may only change the products you manage.",
+    )
+    if "managers" in data:
+        _check_managers_change(product, data["managers"], actor)
+    data = dict(data)
+    if "slug" in data and not data["slug"]:
+        # An emptied slug is derived again from the (new) name.
+        data["slug"] = product_slug_for(
+            data.get("name", product.name), exclude_pk=product.pk
+        )
+    before = {name: getattr(product, name) for name in HEALTH_RELEVANT_FIELDS}
+    product = _update(product, actor=actor, fields=PRODUCT_FIELDS, data=data)
+    if any(getattr(product, name) != value for name, value in before.items()):
+        products_changed_notify(product_ids=[product.pk])
+    return product
+
+
+@transaction.atomic
+def product_delete(*, product: Product, actor: Any) -> None:
+    """Delete a product nothing refers to (else 409: retire it instead)."""
+    _require(actor is None or product_policy.can_delete(actor, product))
+    product_id = product.pk
+    _delete(product, actor=actor, hint="Retire the product instead.")
+    products_changed_notify(product_ids=[product_id])
+
+
+@transaction.atomic
+def product_health_store(
+    *,
+    product_id: int,
+    score: float | None,
+    status: str,
+    computed_at: datetime,
+    trend: float | None,
+) -> bool:
+    """Copy a computed health onto the product when newer than the stored one.
+
+    For the health engine. Writes only the health columns (update_fields), under a
+    row lock, and no change-history row. Returns whether it wrote.
+    """
+    if status not in HealthStatus.values:
+        raise ValueError(f"Unknown health status {status!r}")
+    product = (
+        Product.objects.select_for_update()
+        .only("pk", *Product.HEALTH_FIELDS)
+        .filter(pk=product_id)
+        .first()
+    )
+    if product is None:
+        return False
+    if (
+        product.health_computed_at is not None
+        and product.health_computed_at >= computed_at
+    ):
+        return False
+    product.health_score = score
+    product.health_status = status
+    product.health_computed_at = computed_at
+    product.health_trend = trend
+    product.skip_history_when_saving = True  # type: ignore[attr-defined]
+    try:
+        product.save(update_fields=list(Product.HEALTH_FIELDS))
+    finally:
+        del product.skip_history_when_saving  # type: ignore[attr-defined]
+    return True
+
+
+# --- insights -----------------------------------------------------------------
+
+
+def _check_citations(actor: Any, products: Iterable[Any]) -> None:
+    if actor is None:
+        return
+    ids = [getattr(p, "pk", p) for p in products]
+    objects = list(Product.objects.filter(pk__in=ids)) if ids else []
+    refused = insight_policy.uncitable_products(actor, objects)
+    if refused:
+        names = ", ".join(sorted(p.name for p in refused))
+        raise PermissionDenied(f"You may only cite products you manage; not: {names}.")
+
+
+@transaction.atomic
+def insight_create(
+    *,
+    actor: Any,
+    title: str,
+    body: str,
+    source: str,
+    segment: Segment | None = None,
+    products: Iterable[Product | int] = (),
+    impact: int = 3,
+    captured_on: date | None = None,
+    author: Any = None,
+) -> Insight:
+    """Record an insight; its author is the actor (or `author` for the system)."""
+    _require(actor is None or insight_policy.can_create(actor))
+    products = list(products)
+    _check_citations(actor, products)
+    author = actor if actor is not None else author
+    if author is None:
+        raise ValueError("An insight needs an author: pass actor= (or author=).")
+    insight = Insight(
+        title=title,
+        body=body,
+        source=source,
+        segment=segment,
+        impact=impact,
+        author=author,
+    )
+    if captured_on is not None:
+        insight.captured_on = captured_on
+    _save_new(insight, actor=actor)
+    insight.products.set(products)
+    return insight
+
+
+@transaction.atomic
+def insight_update(*, insight: Insight, actor: Any, data: Mapping[str, Any]) -> Insight:
+    """Change an insight; newly cited products must be ones the actor may cite."""
+    _require(
+        actor is None or insight_policy.can_change(actor, insight),
+        "You may only change the insights you wrote.",
+    )
+    if "products" in data:
+        current = set(insight.products.values_list("pk", flat=True))
+        added = [p for p in data["products"] if getattr(p, "pk", p) not in current]
+        _check_citations(actor, added)
+    return _update(insight, actor=actor, fields=INSIGHT_FIELDS, data=data)
+
+
+@transaction.atomic
+def insight_delete(*, insight: Insight, actor: Any) -> None:
+    """Delete an insight that no roadmap item cites (else 409)."""
+    _require(
+        actor is None or insight_policy.can_delete(actor, insight),
+        "You may only delete the insights you wrote.",
+    )
+    _delete(insight, actor=actor)
