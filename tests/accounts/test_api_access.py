@@ -54,11 +54,26 @@ def test_user_list_shows_roles_and_is_paginated(api_as, users):
     assert first["roles"] == ["cpo"]
 
 
-def test_user_list_page_size_is_capped_at_500(api_as, users):
-    response = api_as(users["cpo"]).get(USERS_URL, {"page_size": 10_000})
+@pytest.mark.parametrize("size", ["501", "0", "-1", "ten", "null", ""])
+def test_page_size_outside_1_to_500_is_400_naming_the_parameter(api_as, users, size):
+    response = api_as(users["cpo"]).get(USERS_URL, {"page_size": size})
+
+    assert response.status_code == 400
+    assert response.json() == {"page_size": ["Must be a whole number from 1 to 500."]}
+
+
+def test_page_size_500_is_allowed(api_as, users):
+    response = api_as(users["cpo"]).get(USERS_URL, {"page_size": 500})
 
     assert response.status_code == 200
     assert len(response.json()["results"]) == 6
+
+
+def test_page_beyond_the_last_is_404(api_as, users):
+    response = api_as(users["cpo"]).get(USERS_URL, {"page": 99})
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Invalid page."}
 
 
 def test_user_list_query_count_does_not_grow_with_users(

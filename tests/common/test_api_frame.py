@@ -44,9 +44,28 @@ def test_drf_errors_keep_their_shape():
     assert response.data == {"x": ["bad"]}
 
 
-def test_pagination_caps_page_size_at_500():
-    assert PageNumberPagination.max_page_size == 500
-    assert PageNumberPagination.page_size_query_param == "page_size"
+def test_pagination_schema_declares_page_size_bounds():
+    parameters = PageNumberPagination().get_schema_operation_parameters(view=None)
+
+    page_size = next(p for p in parameters if p["name"] == "page_size")
+    assert page_size["schema"] == {"type": "integer", "minimum": 1, "maximum": 500}
+
+
+@pytest.mark.django_db
+def test_unknown_api_path_is_a_json_404(client):
+    response = client.get("/api/v1/no-such-thing/")
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+
+
+@pytest.mark.django_db
+def test_unknown_page_is_an_html_404(client):
+    response = client.get("/no-such-page/")
+
+    assert response.status_code == 404
+    assert "Not found" in response.content.decode()
+    assert response["Content-Type"].startswith("text/html")
 
 
 @pytest.mark.django_db
