@@ -213,6 +213,9 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"user": API_RATE_LIMIT, "anon": API_RATE_LIMIT},
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "cpo.common.exceptions.api_exception_handler",
+    # JSON only: other tools send JSON, and form encoding would turn every value
+    # into a string (types are checked, see cpo/common/serializers.py).
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
