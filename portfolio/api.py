@@ -8,12 +8,17 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, viewsets
 
 from accounts.models import User
 from accounts.permissions import PolicyPermission
 from accounts.roles import Role
+from cpo.common.serializers import (
+    ModelSerializer,
+    StrictDecimalField,
+    StrictPrimaryKeyRelatedField,
+)
 
 from . import selectors, services
 from .filters import (
@@ -32,13 +37,13 @@ FILTER_BACKENDS = [DjangoFilterBackend, StrictSearchFilter, StrictOrderingFilter
 # --- serializers ----------------------------------------------------------------
 
 
-class ProductLineSerializer(serializers.ModelSerializer):
+class ProductLineSerializer(ModelSerializer):
     class Meta:
         model = ProductLine
         fields = ["id", "name", "description", "created_at", "updated_at"]
 
 
-class ObjectiveSerializer(serializers.ModelSerializer):
+class ObjectiveSerializer(ModelSerializer):
     class Meta:
         model = Objective
         fields = [
@@ -52,7 +57,7 @@ class ObjectiveSerializer(serializers.ModelSerializer):
         ]
 
 
-class SegmentSerializer(serializers.ModelSerializer):
+class SegmentSerializer(ModelSerializer):
     class Meta:
         model = Segment
         fields = [
@@ -78,9 +83,29 @@ class ProductHealthSerializer(serializers.Serializer):
     trend = serializers.FloatField(source="health_trend", allow_null=True)
 
 
-class ProductSerializer(serializers.ModelSerializer):
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "number", "minimum": 0},
+            {
+                "type": "string",
+                "format": "decimal",
+                "pattern": r"^\d{0,12}(\.\d{0,2})?$",
+            },
+        ],
+        "nullable": True,
+    }
+)
+class BudgetField(StrictDecimalField):
+    """A decimal sent as a JSON number or a numeric string, answered as a string."""
+
+
+class ProductSerializer(ModelSerializer):
     health = ProductHealthSerializer(source="*", read_only=True)
-    managers = serializers.PrimaryKeyRelatedField(
+    annual_budget = BudgetField(
+        max_digits=14, decimal_places=2, min_value=0, allow_null=True, required=False
+    )
+    managers = StrictPrimaryKeyRelatedField(
         many=True,
         queryset=User.objects.filter(is_active=True),
         required=False,
@@ -126,7 +151,7 @@ class ProductSerializer(serializers.ModelSerializer):
         return value
 
 
-class InsightSerializer(serializers.ModelSerializer):
+class InsightSerializer(ModelSerializer):
     class Meta:
         model = Insight
         fields = [
