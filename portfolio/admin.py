@@ -18,6 +18,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from accounts.admin_mixins import PolicyAdminMixin
 from accounts.models import User
 from accounts.roles import Role
+from cpo.common.services import describe_referrers
 
 from . import services
 from .models import Insight, Objective, Product, ProductLine, Segment
@@ -83,7 +84,7 @@ class ServiceAdmin(PolicyAdminMixin, SimpleHistoryAdmin):
         )
         protected = list(protected)
         for obj in objs:
-            referrers = services.describe_referrers(obj)
+            referrers = describe_referrers(obj)
             if referrers:
                 protected.append(f"{obj} — still referred to by {referrers}")
         return deleted, model_count, perms_needed, protected

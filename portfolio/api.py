@@ -7,8 +7,7 @@ service, which checks the policy again and records the acting user.
 from typing import Any
 
 from django.db.models import QuerySet
-from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 
 from accounts.models import User
@@ -21,17 +20,11 @@ from cpo.common.serializers import (
 )
 
 from . import selectors, services
-from .filters import (
-    InsightFilter,
-    ProductFilter,
-    StrictOrderingFilter,
-    StrictSearchFilter,
-)
+from .filters import InsightFilter, ProductFilter
 from .models import HealthStatus, Insight, Objective, Product, ProductLine, Segment
 from .policies import insight_policy, product_policy, strategy_policy
 
 MANAGER_ROLES = (Role.PRODUCT_MANAGER, Role.CPO)
-FILTER_BACKENDS = [DjangoFilterBackend, StrictSearchFilter, StrictOrderingFilter]
 
 
 # --- serializers ----------------------------------------------------------------
@@ -83,26 +76,9 @@ class ProductHealthSerializer(serializers.Serializer):
     trend = serializers.FloatField(source="health_trend", allow_null=True)
 
 
-@extend_schema_field(
-    {
-        "oneOf": [
-            {"type": "number", "minimum": 0},
-            {
-                "type": "string",
-                "format": "decimal",
-                "pattern": r"^\d{0,12}(\.\d{0,2})?$",
-            },
-        ],
-        "nullable": True,
-    }
-)
-class BudgetField(StrictDecimalField):
-    """A decimal sent as a JSON number or a numeric string, answered as a string."""
-
-
 class ProductSerializer(ModelSerializer):
     health = ProductHealthSerializer(source="*", read_only=True)
-    annual_budget = BudgetField(
+    annual_budget = StrictDecimalField(
         max_digits=14, decimal_places=2, min_value=0, allow_null=True, required=False
     )
     managers = StrictPrimaryKeyRelatedField(
@@ -177,7 +153,6 @@ class PortfolioViewSet(viewsets.ModelViewSet):
     """Shared frame: the policy decides; ids only in URLs; filters that 400."""
 
     permission_classes = [PolicyPermission]
-    filter_backends = FILTER_BACKENDS
     lookup_value_regex = r"\d+"
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
 

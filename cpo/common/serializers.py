@@ -8,6 +8,7 @@ each field is). Every app's serializers derive from `ModelSerializer` here.
 from typing import Any
 
 from django.db import models
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import relations, serializers
 
 
@@ -53,8 +54,14 @@ class StrictFloatField(serializers.FloatField):
         return value
 
 
+@extend_schema_field(
+    {
+        "oneOf": [{"type": "number"}, {"type": "string", "format": "decimal"}],
+        "nullable": True,
+    }
+)
 class StrictDecimalField(serializers.DecimalField):
-    """A JSON number or a numeric string (decimals travel as strings in the schema)."""
+    """A JSON number or a numeric string; answered as a string (exact money)."""
 
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, bool) or not isinstance(data, int | float | str):

@@ -5,6 +5,8 @@ from typing import Any, TypeVar
 
 from django.db import models
 
+from .exceptions import Conflict
+
 M = TypeVar("M", bound=models.Model)
 
 
@@ -59,3 +61,48 @@ def model_update(
             manager.set(value)
             m2m_changed = True
     return instance, bool(changed) or m2m_changed
+
+
+def _is_history_model(model: type[models.Model]) -> bool:
+    return hasattr(model, "history_object") or model.__name__.startswith("Historical")
+
+
+def references_to(instance: models.Model) -> list[tuple[str, int]]:
+    """Count what still refers to the instance, from any app: [(name, count)].
+
+    Reverse foreign keys count unless they cascade (owned children) or are
+    bookkeeping (DO_NOTHING, change history); reverse many-to-many links always
+    count: an insight citing a product refers to it as much as a KPI does.
+    """
+    found: list[tuple[str, int]] = []
+    for rel in instance._meta.related_objects:
+        model = rel.related_model
+        if not isinstance(model, type) or _is_history_model(model):
+            continue
+        if not rel.many_to_many and rel.on_delete in (
+            models.CASCADE,
+            models.DO_NOTHING,
+        ):
+            continue
+        count = model._base_manager.filter(**{rel.field.name: instance}).count()
+        if count:
+            meta = model._meta
+            name = meta.verbose_name if count == 1 else meta.verbose_name_plural
+            found.append((str(name), count))
+    return sorted(found)
+
+
+def describe_referrers(instance: models.Model) -> str:
+    """'2 insights, 1 roadmap item' — or '' when nothing refers to the instance."""
+    return ", ".join(f"{n} {name}" for name, n in references_to(instance))
+
+
+def ensure_deletable(instance: models.Model, *, hint: str = "") -> None:
+    """Raise a 409 Conflict naming the referrers when anything refers to it."""
+    referrers = describe_referrers(instance)
+    if referrers:
+        label = instance._meta.verbose_name
+        message = (
+            f"Cannot delete {label} “{instance}”: still referred to by {referrers}."
+        )
+        raise Conflict(detail=f"{message} {hint}".strip())

@@ -1,0 +1,60 @@
+"""Filter backends for every API list: bad parameters are a 400, never ignored."""
+
+from typing import Any
+
+from django.db.models import F, OrderBy, QuerySet
+from rest_framework.exceptions import ValidationError
+from rest_framework.filters import OrderingFilter, SearchFilter
+from rest_framework.request import Request
+
+
+class StrictSearchFilter(SearchFilter):
+    """SearchFilter that answers 400 to a term the database cannot take (NUL)."""
+
+    def get_search_terms(self, request: Request) -> list[str]:
+        value = request.query_params.get(self.search_param, "")
+        if "\x00" in value:
+            raise ValidationError(
+                {self.search_param: ["Null characters are not allowed."]}
+            )
+        return super().get_search_terms(request)
+
+
+class StrictOrderingFilter(OrderingFilter):
+    """OrderingFilter that rejects unknown fields (400) and sorts nulls last.
+
+    Nulls last on every database (PostgreSQL and SQLite disagree by default), and
+    the primary key breaks ties so pages never overlap.
+    """
+
+    def get_ordering(self, request: Request, queryset: QuerySet[Any], view: Any) -> Any:
+        params = request.query_params.get(self.ordering_param)
+        if params is None:
+            return self.get_default_ordering(view)
+        fields = [param.strip() for param in params.split(",") if param.strip()]
+        valid = self.remove_invalid_fields(queryset, fields, view, request)
+        if not fields or len(valid) != len(fields):
+            allowed = sorted(name for name, _ in self.get_valid_fields(queryset, view))
+            raise ValidationError(
+                {
+                    self.ordering_param: [
+                        f"Unknown ordering {params!r}; use one of: "
+                        f"{', '.join(allowed)} (prefix '-' for descending)."
+                    ]
+                }
+            )
+        return valid
+
+    def filter_queryset(
+        self, request: Request, queryset: QuerySet[Any], view: Any
+    ) -> QuerySet[Any]:
+        ordering = self.get_ordering(request, queryset, view)
+        if not ordering:
+            return queryset
+        expressions: list[OrderBy] = []
+        for field in ordering:
+            if field.startswith("-"):
+                expressions.append(F(field[1:]).desc(nulls_last=True))
+            else:
+                expressions.append(F(field).asc(nulls_last=True))
+        return queryset.order_by(*expressions, "pk")
