@@ -6,11 +6,24 @@ input may produce a 500, and every answer must match what the schema declares.
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from accounts.services import token_issue
+
+
+@pytest.fixture(autouse=True)
+def _keep_test_connection():
+    """Keep the test's database connection across requests, as Django's test client
+    does: schemathesis calls the WSGI app directly, which would close it."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
