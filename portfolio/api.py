@@ -33,34 +33,19 @@ MANAGER_ROLES = (Role.PRODUCT_MANAGER, Role.CPO)
 class ProductLineSerializer(ModelSerializer):
     class Meta:
         model = ProductLine
-        fields = ["id", "name", "description", "created_at", "updated_at"]
+        fields = ["id", *services.PRODUCT_LINE_FIELDS, "created_at", "updated_at"]
 
 
 class ObjectiveSerializer(ModelSerializer):
     class Meta:
         model = Objective
-        fields = [
-            "id",
-            "title",
-            "description",
-            "period",
-            "status",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", *services.OBJECTIVE_FIELDS, "created_at", "updated_at"]
 
 
 class SegmentSerializer(ModelSerializer):
     class Meta:
         model = Segment
-        fields = [
-            "id",
-            "name",
-            "description",
-            "size_estimate",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", *services.SEGMENT_FIELDS, "created_at", "updated_at"]
 
 
 class ProductHealthSerializer(serializers.Serializer):
@@ -90,25 +75,7 @@ class ProductSerializer(ModelSerializer):
 
     class Meta:
         model = Product
-        fields = [
-            "id",
-            "name",
-            "slug",
-            "product_line",
-            "lifecycle_stage",
-            "horizon",
-            "strategic_importance",
-            "vision",
-            "problem",
-            "value_proposition",
-            "segments",
-            "objectives",
-            "managers",
-            "annual_budget",
-            "health",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", *services.PRODUCT_FIELDS, "health", "created_at", "updated_at"]
         extra_kwargs = {"slug": {"required": False}}
 
     def validate_managers(self, value: list[User]) -> list[User]:
@@ -130,19 +97,7 @@ class ProductSerializer(ModelSerializer):
 class InsightSerializer(ModelSerializer):
     class Meta:
         model = Insight
-        fields = [
-            "id",
-            "title",
-            "body",
-            "source",
-            "segment",
-            "products",
-            "impact",
-            "captured_on",
-            "author",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", *services.INSIGHT_FIELDS, "author", "created_at", "updated_at"]
         read_only_fields = ["author"]
 
 
