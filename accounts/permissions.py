@@ -6,12 +6,21 @@ the same policy, so a rule is written once.
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from rest_framework import permissions
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from .roles import ALL_ROLES, Role, has_role
+
+NOT_ALLOWED = "Your role does not allow this action."
+
+
+def require(allowed: bool, message: str = NOT_ALLOWED) -> None:
+    """Raise PermissionDenied (a 403 in the API and admin) unless allowed."""
+    if not allowed:
+        raise PermissionDenied(message)
 
 
 class ModelPolicy:
@@ -46,7 +55,7 @@ class ModelPolicy:
 class PolicyPermission(permissions.BasePermission):
     """DRF permission that asks `view.policy`: read, create, change, delete."""
 
-    message = "Your role does not allow this action."
+    message = NOT_ALLOWED
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         if not (request.user and request.user.is_authenticated):
@@ -71,7 +80,7 @@ class HasRole(permissions.BasePermission):
     """DRF permission for views open to some roles: `HasRole.of(Role.CPO)`."""
 
     roles: tuple[str, ...] = ()
-    message = "Your role does not allow this action."
+    message = NOT_ALLOWED
 
     @classmethod
     def of(cls, *roles: str) -> type["HasRole"]:

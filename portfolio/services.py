@@ -8,13 +8,14 @@ policies and recorded on the change-history rows. `actor=None` means the system
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import models, transaction
+from django.db import transaction
 from django.utils.text import slugify
 
-from cpo.common.services import ensure_deletable, model_update
+from accounts.permissions import require
+from cpo.common.services import model_create, model_delete, model_update
 
 from .models import (
     PRODUCT_NAME_MAX_LENGTH,
@@ -30,8 +31,6 @@ from .models import (
 )
 from .policies import insight_policy, product_policy, strategy_policy
 from .signals import product_data_changed
-
-M = TypeVar("M", bound=models.Model)
 
 PRODUCT_LINE_FIELDS = ("name", "description")
 OBJECTIVE_FIELDS = ("title", "description", "period", "status")
@@ -64,9 +63,6 @@ INSIGHT_FIELDS = (
     "captured_on",
 )
 
-NOT_ALLOWED = "Your role does not allow this action."
-
-
 # --- shared helpers -----------------------------------------------------------
 
 
@@ -81,45 +77,16 @@ def products_changed_notify(*, product_ids: Iterable[int]) -> None:
     )
 
 
-def _require(allowed: bool, message: str = NOT_ALLOWED) -> None:
-    if not allowed:
-        raise PermissionDenied(message)
-
-
-def _save_new(instance: M, *, actor: Any) -> M:
-    instance.full_clean()
-    if actor is not None:
-        instance._history_user = actor  # type: ignore[attr-defined]
-    instance.save()
-    return instance
-
-
-def _update(
-    instance: M, *, actor: Any, fields: Iterable[str], data: Mapping[str, Any]
-) -> M:
-    if actor is not None:
-        # Also covers many-to-many-only edits, whose history rows model_update
-        # would otherwise leave without a user.
-        instance._history_user = actor  # type: ignore[attr-defined]
-    instance, _ = model_update(instance=instance, fields=fields, data=data, actor=actor)
-    return instance
-
-
-def _delete(instance: models.Model, *, actor: Any, hint: str = "") -> None:
-    ensure_deletable(instance, hint=hint)
-    if actor is not None:
-        instance._history_user = actor  # type: ignore[attr-defined]
-    instance.delete()
-
-
 # --- product lines, objectives, segments ---------------------------------------
 
 
 @transaction.atomic
 def product_line_create(*, actor: Any, name: str, description: str = "") -> ProductLine:
     """Create a product line."""
-    _require(actor is None or strategy_policy.can_create(actor))
-    return _save_new(ProductLine(name=name, description=description), actor=actor)
+    require(actor is None or strategy_policy.can_create(actor))
+    return model_create(
+        instance=ProductLine(name=name, description=description), actor=actor
+    )
 
 
 @transaction.atomic
@@ -127,16 +94,18 @@ def product_line_update(
     *, product_line: ProductLine, actor: Any, data: Mapping[str, Any]
 ) -> ProductLine:
     """Change a product line's name or description."""
-    _require(actor is None or strategy_policy.can_change(actor, product_line))
-    return _update(product_line, actor=actor, fields=PRODUCT_LINE_FIELDS, data=data)
+    require(actor is None or strategy_policy.can_change(actor, product_line))
+    return model_update(
+        instance=product_line, fields=PRODUCT_LINE_FIELDS, data=data, actor=actor
+    )[0]
 
 
 @transaction.atomic
 def product_line_delete(*, product_line: ProductLine, actor: Any) -> None:
     """Delete a product line that no product belongs to (else 409)."""
-    _require(actor is None or strategy_policy.can_delete(actor, product_line))
-    _delete(
-        product_line,
+    require(actor is None or strategy_policy.can_delete(actor, product_line))
+    model_delete(
+        instance=product_line,
         actor=actor,
         hint="Move its products to another line first.",
     )
@@ -152,11 +121,11 @@ def objective_create(
     status: str = ObjectiveStatus.ACTIVE,
 ) -> Objective:
     """Create a company objective."""
-    _require(actor is None or strategy_policy.can_create(actor))
+    require(actor is None or strategy_policy.can_create(actor))
     objective = Objective(
         title=title, description=description, period=period, status=status
     )
-    return _save_new(objective, actor=actor)
+    return model_create(instance=objective, actor=actor)
 
 
 @transaction.atomic
@@ -164,15 +133,17 @@ def objective_update(
     *, objective: Objective, actor: Any, data: Mapping[str, Any]
 ) -> Objective:
     """Change an objective (its status, typically)."""
-    _require(actor is None or strategy_policy.can_change(actor, objective))
-    return _update(objective, actor=actor, fields=OBJECTIVE_FIELDS, data=data)
+    require(actor is None or strategy_policy.can_change(actor, objective))
+    return model_update(
+        instance=objective, fields=OBJECTIVE_FIELDS, data=data, actor=actor
+    )[0]
 
 
 @transaction.atomic
 def objective_delete(*, objective: Objective, actor: Any) -> None:
     """Delete an objective nothing is aligned with (else 409)."""
-    _require(actor is None or strategy_policy.can_delete(actor, objective))
-    _delete(objective, actor=actor, hint="Mark it dropped instead.")
+    require(actor is None or strategy_policy.can_delete(actor, objective))
+    model_delete(instance=objective, actor=actor, hint="Mark it dropped instead.")
 
 
 @transaction.atomic
@@ -184,23 +155,25 @@ def segment_create(
     size_estimate: int | None = None,
 ) -> Segment:
     """Create a market segment."""
-    _require(actor is None or strategy_policy.can_create(actor))
+    require(actor is None or strategy_policy.can_create(actor))
     segment = Segment(name=name, description=description, size_estimate=size_estimate)
-    return _save_new(segment, actor=actor)
+    return model_create(instance=segment, actor=actor)
 
 
 @transaction.atomic
 def segment_update(*, segment: Segment, actor: Any, data: Mapping[str, Any]) -> Segment:
     """Change a market segment."""
-    _require(actor is None or strategy_policy.can_change(actor, segment))
-    return _update(segment, actor=actor, fields=SEGMENT_FIELDS, data=data)
+    require(actor is None or strategy_policy.can_change(actor, segment))
+    return model_update(
+        instance=segment, fields=SEGMENT_FIELDS, data=data, actor=actor
+    )[0]
 
 
 @transaction.atomic
 def segment_delete(*, segment: Segment, actor: Any) -> None:
     """Delete a segment that no product or insight refers to (else 409)."""
-    _require(actor is None or strategy_policy.can_delete(actor, segment))
-    _delete(segment, actor=actor)
+    require(actor is None or strategy_policy.can_delete(actor, segment))
+    model_delete(instance=segment, actor=actor)
 
 
 # --- products -----------------------------------------------------------------
@@ -227,7 +200,7 @@ def _check_managers_change(product: Product | None, managers: Any, actor: Any) -
     old = (
         set() if product is None else set(product.managers.values_list("pk", flat=True))
     )
-    _require(new == old, "Only the CPO may change who manages a product.")
+    require(new == old, "Only the CPO may change who manages a product.")
 
 
 @transaction.atomic
@@ -249,7 +222,7 @@ def product_create(
     managers: Iterable[Any] = (),
 ) -> Product:
     """Create a product (slug derived from the name when not given)."""
-    _require(actor is None or product_policy.can_create(actor))
+    require(actor is None or product_policy.can_create(actor))
     product = Product(
         name=name,
         slug=slug or product_slug_for(name),
@@ -262,7 +235,7 @@ def product_create(
         value_proposition=value_proposition,
         annual_budget=annual_budget,
     )
-    _save_new(product, actor=actor)
+    model_create(instance=product, actor=actor)
     product.segments.set(list(segments))
     product.objectives.set(list(objectives))
     product.managers.set(list(managers))
@@ -273,7 +246,7 @@ def product_create(
 @transaction.atomic
 def product_update(*, product: Product, actor: Any, data: Mapping[str, Any]) -> Product:
     """Change a product; health is told when its stage or importance changed."""
-    _require(
+    require(
         actor is None or product_policy.can_change(actor, product),
         "You may only change the products you manage.",
     )
@@ -286,7 +259,9 @@ def product_update(*, product: Product, actor: Any, data: Mapping[str, Any]) -> 
             data.get("name", product.name), exclude_pk=product.pk
         )
     before = {name: getattr(product, name) for name in HEALTH_RELEVANT_FIELDS}
-    product = _update(product, actor=actor, fields=PRODUCT_FIELDS, data=data)
+    product = model_update(
+        instance=product, fields=PRODUCT_FIELDS, data=data, actor=actor
+    )[0]
     if any(getattr(product, name) != value for name, value in before.items()):
         products_changed_notify(product_ids=[product.pk])
     return product
@@ -295,9 +270,9 @@ def product_update(*, product: Product, actor: Any, data: Mapping[str, Any]) -> 
 @transaction.atomic
 def product_delete(*, product: Product, actor: Any) -> None:
     """Delete a product nothing refers to (else 409: retire it instead)."""
-    _require(actor is None or product_policy.can_delete(actor, product))
+    require(actor is None or product_policy.can_delete(actor, product))
     product_id = product.pk
-    _delete(product, actor=actor, hint="Retire the product instead.")
+    model_delete(instance=product, actor=actor, hint="Retire the product instead.")
     products_changed_notify(product_ids=[product_id])
 
 
@@ -370,7 +345,7 @@ def insight_create(
     author: Any = None,
 ) -> Insight:
     """Record an insight; its author is the actor (or `author` for the system)."""
-    _require(actor is None or insight_policy.can_create(actor))
+    require(actor is None or insight_policy.can_create(actor))
     products = list(products)
     _check_citations(actor, products)
     author = actor if actor is not None else author
@@ -386,7 +361,7 @@ def insight_create(
     )
     if captured_on is not None:
         insight.captured_on = captured_on
-    _save_new(insight, actor=actor)
+    model_create(instance=insight, actor=actor)
     insight.products.set(products)
     return insight
 
@@ -394,7 +369,7 @@ def insight_create(
 @transaction.atomic
 def insight_update(*, insight: Insight, actor: Any, data: Mapping[str, Any]) -> Insight:
     """Change an insight; newly cited products must be ones the actor may cite."""
-    _require(
+    require(
         actor is None or insight_policy.can_change(actor, insight),
         "You may only change the insights you wrote.",
     )
@@ -402,14 +377,16 @@ def insight_update(*, insight: Insight, actor: Any, data: Mapping[str, Any]) -> 
         current = set(insight.products.values_list("pk", flat=True))
         added = [p for p in data["products"] if getattr(p, "pk", p) not in current]
         _check_citations(actor, added)
-    return _update(insight, actor=actor, fields=INSIGHT_FIELDS, data=data)
+    return model_update(
+        instance=insight, fields=INSIGHT_FIELDS, data=data, actor=actor
+    )[0]
 
 
 @transaction.atomic
 def insight_delete(*, insight: Insight, actor: Any) -> None:
     """Delete an insight that no roadmap item cites (else 409)."""
-    _require(
+    require(
         actor is None or insight_policy.can_delete(actor, insight),
         "You may only delete the insights you wrote.",
     )
-    _delete(insight, actor=actor)
+    model_delete(instance=insight, actor=actor)

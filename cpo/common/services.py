@@ -10,6 +10,15 @@ from .exceptions import Conflict
 M = TypeVar("M", bound=models.Model)
 
 
+def model_create(*, instance: M, actor: Any = None) -> M:
+    """Validate and insert a new instance, recording the actor in its history."""
+    instance.full_clean()
+    if actor is not None:
+        instance._history_user = actor  # type: ignore[attr-defined]
+    instance.save()
+    return instance
+
+
 def model_update(
     *,
     instance: M,
@@ -22,6 +31,9 @@ def model_update(
     Many-to-many fields are set after the save. Returns (instance, has_updated).
     `actor` is recorded as the user on the change-history row.
     """
+    if actor is not None:
+        # Set up front: many-to-many-only edits write history rows too.
+        instance._history_user = actor  # type: ignore[attr-defined]
     changed: list[str] = []
     m2m: dict[str, Any] = {}
     model_fields = {f.name: f for f in instance._meta.get_fields()}
@@ -44,8 +56,6 @@ def model_update(
                 changed.append(attname)
     if changed:
         instance.full_clean()
-        if actor is not None:
-            instance._history_user = actor  # type: ignore[attr-defined]
         update_fields = sorted(
             {model_fields[n].name for n in changed if n in model_fields}
         )
@@ -106,3 +116,11 @@ def ensure_deletable(instance: models.Model, *, hint: str = "") -> None:
             f"Cannot delete {label} “{instance}”: still referred to by {referrers}."
         )
         raise Conflict(detail=f"{message} {hint}".strip())
+
+
+def model_delete(*, instance: models.Model, actor: Any = None, hint: str = "") -> None:
+    """Delete an instance nothing refers to (else 409), recording the actor."""
+    ensure_deletable(instance, hint=hint)
+    if actor is not None:
+        instance._history_user = actor  # type: ignore[attr-defined]
+    instance.delete()

@@ -6,7 +6,7 @@ from rest_framework.exceptions import ValidationError as DRFValidationError
 from accounts.models import User
 from cpo.common.exceptions import api_exception_handler, describe_references
 from cpo.common.pagination import PageNumberPagination
-from cpo.common.services import model_update
+from cpo.common.services import model_create, model_delete, model_update
 
 
 def test_django_validation_error_becomes_400_naming_the_field():
@@ -113,3 +113,51 @@ def test_model_update_validates(make_user):
 def test_model_update_rejects_unknown_field():
     with pytest.raises(ValueError, match="has no field 'nope'"):
         model_update(instance=User(), fields=["nope"], data={"nope": 1})
+
+
+@pytest.mark.django_db
+def test_model_create_validates_and_records_the_actor(make_user):
+    from portfolio.models import ProductLine
+
+    actor = make_user("cpo", username="boss")
+
+    line = model_create(instance=ProductLine(name="Payments"), actor=actor)
+
+    assert line.history.get().history_user == actor
+    with pytest.raises(ValidationError) as info:
+        model_create(instance=ProductLine(name="Payments"), actor=actor)
+    assert "name" in info.value.message_dict
+
+
+@pytest.mark.django_db
+def test_model_delete_refuses_what_is_still_referred_to(make_user):
+    from cpo.common.exceptions import Conflict
+    from tests.factories.portfolio import ProductFactory, ProductLineFactory
+
+    line = ProductLineFactory(name="Payments")
+    ProductFactory(product_line=line)
+
+    with pytest.raises(Conflict) as info:
+        model_delete(instance=line, hint="Move its products first.")
+
+    assert str(info.value.detail) == (
+        "Cannot delete product line “Payments”: still referred to by 1 product. "
+        "Move its products first."
+    )
+
+
+@pytest.mark.django_db
+def test_model_delete_deletes_with_the_actor_in_history(make_user):
+    from portfolio.models import ProductLine
+    from tests.factories.portfolio import ProductLineFactory
+
+    actor = make_user("cpo", username="boss")
+    line = ProductLineFactory(name="Spare")
+    pk = line.pk
+
+    model_delete(instance=line, actor=actor)
+
+    assert not ProductLine.objects.filter(pk=pk).exists()
+    record = ProductLine.history.filter(id=pk).latest("history_date")
+    assert record.history_type == "-"
+    assert record.history_user == actor
