@@ -179,3 +179,30 @@ def test_favicon_is_served(client):
     from django.contrib.staticfiles import finders
 
     assert finders.find("img/favicon.svg")
+
+
+def test_cpo_lists_and_revokes_tokens_in_the_admin(client, users):
+    from knox.models import AuthToken
+
+    from accounts.services import token_issue
+
+    token, key = token_issue(user=users["integration"])
+    client.force_login(users["cpo"])
+
+    listing = client.get("/admin/knox/authtoken/").content.decode()
+    response = client.post(
+        "/admin/knox/authtoken/",
+        {"action": "revoke", "_selected_action": [token.pk]},
+    )
+
+    assert token.token_key in listing
+    assert key not in listing
+    assert response.status_code == 302
+    assert not AuthToken.objects.filter(pk=token.pk).exists()
+
+
+@pytest.mark.parametrize("role", ["product_manager", "recruiter"])
+def test_token_admin_is_the_cpos(client, users, role):
+    client.force_login(users[role])
+
+    assert client.get("/admin/knox/authtoken/").status_code == 403
