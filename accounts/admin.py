@@ -77,8 +77,8 @@ class AuthTokenAdmin(PolicyAdminMixin, admin.ModelAdmin):
     list_select_related = ["user"]
     search_fields = ["token_key", "user__username"]
     ordering = ["-created"]
-    fields = ["token_key", "user", "created", "expiry"]
-    readonly_fields = fields
+    fields = ("token_key", "user", "created", "expiry")
+    readonly_fields = ("token_key", "user", "created", "expiry")
     actions = ["revoke"]
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
