@@ -1,7 +1,7 @@
 """Test settings: PostgreSQL when DATABASE_URL is set, SQLite otherwise."""
 
 from .base import *  # noqa: F403
-from .base import DATABASE_URL, DATABASES, env
+from .base import DATABASE_URL, DATABASES
 
 # Test-only key; never used outside the test run.
 SECRET_KEY = "test-only-secret-key-not-for-production-use-0123456789abcdef"  # noqa: S105
@@ -31,8 +31,7 @@ STORAGES = {
 
 # Each test gets a clean in-process cache; rate limits and lockouts start at zero.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-SILENCED_SYSTEM_CHECKS = ["axes.W006", "axes.W001"]
-API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="20000/hour")
+
 
 # Serve static files from the app folders directly (no collectstatic needed).
 # https://whitenoise.readthedocs.io/en/stable/django.html#WHITENOISE_USE_FINDERS

@@ -206,3 +206,30 @@ def test_token_admin_is_the_cpos(client, users, role):
     client.force_login(users[role])
 
     assert client.get("/admin/knox/authtoken/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_anonymous_gets_no_schema(client):
+    response = client.get("/api/schema/")
+
+    assert response.status_code == 401
+
+
+@pytest.mark.django_db
+def test_anonymous_is_sent_to_login_from_the_api_docs(client):
+    response = client.get("/api/docs/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=/api/docs/"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url", ["/", "/admin/portfolio/product/", "/api/v1/products/", "/api/v1/users/me/"]
+)
+def test_anonymous_reaches_nothing_else(client, url):
+    response = client.get(url)
+
+    assert response.status_code in (302, 401)
+    if response.status_code == 302:
+        assert "login" in response["Location"]

@@ -118,3 +118,47 @@ def test_successful_login_resets_the_failure_count(api_client, cpo, password):
     assert fail_token(api_client, 4) == [400] * 4
     response = api_client.post(TOKEN_URL, {"username": "camille", "password": password})
     assert response.status_code == 201
+
+
+def test_five_failures_spread_over_more_than_15_minutes_do_not_lock(
+    api_client, cpo, password
+):
+    start = timezone.now()
+    statuses = []
+    for i in range(5):
+        with time_machine.travel(start + timedelta(minutes=14 * i), tick=False):
+            statuses += fail_token(api_client, 1)
+
+    with time_machine.travel(start + timedelta(minutes=56, seconds=30), tick=False):
+        response = api_client.post(
+            TOKEN_URL, {"username": "camille", "password": password}
+        )
+
+    assert statuses == [400] * 5
+    assert response.status_code == 201
+
+
+def test_five_failures_within_15_minutes_lock_even_when_spaced(api_client, cpo):
+    start = timezone.now()
+    statuses = []
+    for i in range(5):
+        with time_machine.travel(start + timedelta(minutes=3 * i), tick=False):
+            statuses += fail_token(api_client, 1)
+
+    assert statuses == [400, 400, 400, 400, 429]
+
+
+def test_attempts_during_a_lockout_do_not_extend_it(client, api_client, cpo, password):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        fail_token(api_client, 5)
+    with time_machine.travel(start + timedelta(minutes=14), tick=False):
+        refused = client.post(LOGIN_URL, {"username": "camille", "password": "nope"})
+
+    with time_machine.travel(start + timedelta(minutes=15, seconds=5), tick=False):
+        response = api_client.post(
+            TOKEN_URL, {"username": "camille", "password": password}
+        )
+
+    assert refused.status_code == 429
+    assert response.status_code == 201

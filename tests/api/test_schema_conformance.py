@@ -4,11 +4,15 @@ Every operation is called with generated valid and invalid input as the CPO: no
 input may produce a 500, and every answer must match what the schema declares.
 """
 
+import json
+
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
+from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
@@ -32,11 +36,15 @@ def cpo_token(make_user) -> str:
     return key
 
 
-# Loaded at import (schemathesis' lazy fixture loader fails on pytest 9); the schema
-# view needs no database.
-schema = schemathesis.openapi.from_wsgi(
-    "/api/schema/?format=json", get_wsgi_application()
-)
+def _generated_schema() -> dict:
+    """The schema /api/schema/ serves, generated in-process (it needs a login)."""
+    raw = SchemaGenerator().get_schema(request=None, public=True)
+    return json.loads(OpenApiJsonRenderer().render(raw))
+
+
+# Built at import (schemathesis' lazy fixture loader fails on pytest 9).
+schema = schemathesis.openapi.from_dict(_generated_schema())
+schema.app = get_wsgi_application()
 
 
 # Revoking the token in use would end the run's authentication (tested elsewhere).
