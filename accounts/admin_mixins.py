@@ -30,9 +30,7 @@ class PolicyAdminMixin:
         if not self.policy.can_admin(request.user):
             return False
         if obj is None:
-            return self.policy.can_create(request.user) or self._may_change_some(
-                request
-            )
+            return self.policy.can_write_some(request.user)
         return self.policy.can_change(request.user, obj)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -41,10 +39,6 @@ class PolicyAdminMixin:
         if obj is None:
             return self.policy.can_create(request.user)
         return self.policy.can_delete(request.user, obj)
-
-    def _may_change_some(self, request: HttpRequest) -> bool:
-        """Whether the user may change at least some objects (e.g. their own)."""
-        return False
 
 
 class PolicyModelAdmin(PolicyAdminMixin, admin.ModelAdmin):

@@ -42,6 +42,10 @@ class ModelPolicy:
         """Whether the user may create objects of this kind at all."""
         return has_role(user, *self.write_roles)
 
+    def can_write_some(self, user: Any) -> bool:
+        """Whether the user may change at least some objects (e.g. their own)."""
+        return has_role(user, *self.write_roles)
+
     def can_change(self, user: Any, obj: Model) -> bool:
         return has_role(user, *self.write_roles)
 
@@ -65,6 +69,9 @@ class PolicyPermission(permissions.BasePermission):
             return False
         if request.method == "POST" and getattr(view, "action", None) == "create":
             return policy.can_create(request.user)
+        if request.method not in permissions.SAFE_METHODS:
+            # A role that can write nothing here gets 403, whatever the object.
+            return policy.can_write_some(request.user)
         return True
 
     def has_object_permission(self, request: Request, view: APIView, obj: Any) -> bool:

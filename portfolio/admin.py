@@ -9,6 +9,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -16,8 +17,6 @@ from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.admin_mixins import PolicyAdminMixin
-from accounts.models import User
-from accounts.roles import Role
 from cpo.common.services import describe_referrers
 
 from . import services
@@ -46,6 +45,18 @@ class ServiceAdmin(PolicyAdminMixin, SimpleHistoryAdmin):
 
     def revert_disabled(self, request: HttpRequest, obj: Any = None) -> bool:
         return True
+
+    def history_form_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        version_id: str,
+        extra_context: Any = None,
+    ) -> Any:
+        # revert_disabled only hides the button; a POST would still revert.
+        if request.method == "POST":
+            raise PermissionDenied("Reverting from the history is disabled.")
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
     def save_model(
         self, request: HttpRequest, obj: Any, form: Any, change: bool
@@ -162,15 +173,6 @@ class SegmentAdmin(ServiceAdmin):
         services.segment_delete(segment=obj, actor=request.user)
 
 
-def _eligible_managers() -> QuerySet[User]:
-    roles = [Role.PRODUCT_MANAGER, Role.CPO]
-    return (
-        User.objects.filter(is_active=True, groups__name__in=roles)
-        .distinct()
-        .order_by("username")
-    )
-
-
 @admin.register(Product)
 class ProductAdmin(ImportExportMixin, ServiceAdmin):
     policy = product_policy
@@ -255,15 +257,12 @@ class ProductAdmin(ImportExportMixin, ServiceAdmin):
         self, db_field: Any, request: HttpRequest, **kwargs: Any
     ) -> Any:
         if db_field.name == "managers":
-            kwargs["queryset"] = _eligible_managers()
+            kwargs["queryset"] = services.eligible_managers()
         return super().formfield_for_manytomany(db_field, request, **kwargs)
-
-    def _may_change_some(self, request: HttpRequest) -> bool:
-        return product_policy.may_change_some(request.user)
 
     def has_import_permission(self, request: HttpRequest) -> bool:
         # Rows are checked one by one: a product manager updates only their own.
-        return self.policy.can_admin(request.user) and product_policy.may_change_some(
+        return self.policy.can_admin(request.user) and product_policy.can_write_some(
             request.user
         )
 
@@ -339,9 +338,6 @@ class InsightAdmin(ImportExportMixin, ServiceAdmin):
     ) -> Any:
         form = super().get_form(request, obj, change=change, **kwargs)
         return type(form.__name__, (form,), {"actor": request.user})
-
-    def _may_change_some(self, request: HttpRequest) -> bool:
-        return insight_policy.can_create(request.user)
 
     def has_import_permission(self, request: HttpRequest) -> bool:
         return self.policy.can_admin(request.user) and insight_policy.can_create(

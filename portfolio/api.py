@@ -12,7 +12,6 @@ from rest_framework import serializers, viewsets
 
 from accounts.models import User
 from accounts.permissions import PolicyPermission
-from accounts.roles import Role
 from cpo.common.serializers import (
     ModelSerializer,
     StrictDecimalField,
@@ -23,9 +22,6 @@ from . import selectors, services
 from .filters import InsightFilter, ProductFilter
 from .models import HealthStatus, Insight, Objective, Product, ProductLine, Segment
 from .policies import insight_policy, product_policy, strategy_policy
-
-MANAGER_ROLES = (Role.PRODUCT_MANAGER, Role.CPO)
-
 
 # --- serializers ----------------------------------------------------------------
 
@@ -77,21 +73,6 @@ class ProductSerializer(ModelSerializer):
         model = Product
         fields = ["id", *services.PRODUCT_FIELDS, "health", "created_at", "updated_at"]
         extra_kwargs = {"slug": {"required": False}}
-
-    def validate_managers(self, value: list[User]) -> list[User]:
-        ids = {user.pk for user in value}
-        eligible = set(
-            User.objects.filter(pk__in=ids, groups__name__in=MANAGER_ROLES).values_list(
-                "pk", flat=True
-            )
-        )
-        refused = sorted(ids - eligible)
-        if refused:
-            listed = ", ".join(map(str, refused))
-            raise serializers.ValidationError(
-                f"Not a product manager or the CPO: user {listed}."
-            )
-        return value
 
 
 class InsightSerializer(ModelSerializer):

@@ -65,7 +65,7 @@ class ProductPolicy(ModelPolicy):
         """Who manages a product is the CPO's decision."""
         return is_cpo(user)
 
-    def may_change_some(self, user: Any) -> bool:
+    def can_write_some(self, user: Any) -> bool:
         return is_cpo(user) or is_product_manager(user)
 
 

@@ -10,11 +10,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.text import slugify
 
+from accounts.models import User
 from accounts.permissions import require
+from accounts.roles import Role
 from cpo.common.services import model_create, model_delete, model_update
 
 from .models import (
@@ -193,6 +196,34 @@ def product_slug_for(name: str, *, exclude_pk: int | None = None) -> str:
     return candidate
 
 
+MANAGER_ROLES = (Role.PRODUCT_MANAGER, Role.CPO)
+
+
+def eligible_managers() -> QuerySet[User]:
+    """Users who may manage a product: active holders of product_manager or cpo."""
+    return (
+        User.objects.filter(is_active=True, groups__name__in=MANAGER_ROLES)
+        .distinct()
+        .order_by("username")
+    )
+
+
+def _check_managers_eligible(
+    managers: Iterable[Any], *, product: Product | None = None
+) -> None:
+    """Refuse newly named managers who hold neither role (current ones may stay)."""
+    ids = {int(getattr(m, "pk", m)) for m in managers}
+    if product is not None and product.pk is not None:
+        ids -= set(product.managers.values_list("pk", flat=True))
+    eligible = set(eligible_managers().filter(pk__in=ids).values_list("pk", flat=True))
+    refused = sorted(ids - eligible)
+    if refused:
+        listed = ", ".join(map(str, refused))
+        raise ValidationError(
+            {"managers": [f"Not a product manager or the CPO: user {listed}."]}
+        )
+
+
 def _check_managers_change(product: Product | None, managers: Any, actor: Any) -> None:
     if actor is None or product_policy.can_change_managers(actor):
         return
@@ -223,6 +254,8 @@ def product_create(
 ) -> Product:
     """Create a product (slug derived from the name when not given)."""
     require(actor is None or product_policy.can_create(actor))
+    managers = list(managers)
+    _check_managers_eligible(managers)
     product = Product(
         name=name,
         slug=slug or product_slug_for(name),
@@ -238,7 +271,7 @@ def product_create(
     model_create(instance=product, actor=actor)
     product.segments.set(list(segments))
     product.objectives.set(list(objectives))
-    product.managers.set(list(managers))
+    product.managers.set(managers)
     products_changed_notify(product_ids=[product.pk])
     return product
 
@@ -252,6 +285,7 @@ def product_update(*, product: Product, actor: Any, data: Mapping[str, Any]) -> 
     )
     if "managers" in data:
         _check_managers_change(product, data["managers"], actor)
+        _check_managers_eligible(data["managers"], product=product)
     data = dict(data)
     if "slug" in data and not data["slug"]:
         # An emptied slug is derived again from the (new) name.

@@ -23,6 +23,8 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 # plain http://127.0.0.1 (make serve); it fails check --deploy on purpose.
 _insecure = env.bool("DJANGO_INSECURE_HTTP", default=False)
 SECURE_SSL_REDIRECT = not _insecure
+# Load balancers probe /healthz over plain http inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = not _insecure
 CSRF_COOKIE_SECURE = not _insecure
 # https://docs.djangoproject.com/en/5.2/ref/settings/#secure-proxy-ssl-header

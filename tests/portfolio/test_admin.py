@@ -336,6 +336,21 @@ def test_pm_csv_import_cannot_create_products(users):
     assert not Product.objects.filter(name="Sneaky").exists()
 
 
+def test_csv_import_refuses_a_manager_without_the_role(users):
+    bot = users["integration"].username
+    text = f"name,lifecycle_stage,horizon,managers\nImp,concept,h1,{bot}\n"
+
+    result = import_csv(ProductResource(), text, users["cpo"])
+
+    assert result.has_validation_errors()
+    assert result.invalid_rows[0].error_dict == {
+        "managers": [
+            f"Not a product manager or the CPO: user {users['integration'].pk}."
+        ]
+    }
+    assert not Product.objects.filter(name="Imp").exists()
+
+
 def test_csv_import_reports_unknown_segments(users):
     text = "name,segments\nNew,Nowhere|SMB\n"
 
@@ -396,3 +411,18 @@ def received_signal():
     product_data_changed.connect(receiver, weak=False)
     yield calls
     product_data_changed.disconnect(receiver)
+
+
+def test_reverting_from_the_history_is_refused(cpo, own_product):
+    client = admin_client(cpo)
+    old = own_product.history.earliest("history_date")
+    client.post(CHANGE.format(own_product.pk), change_form(own_product, vision="New"))
+    url = f"/admin/portfolio/product/{own_product.pk}/history/{old.history_id}/"
+
+    page = client.get(url)
+    response = client.post(url, change_form(own_product, vision=old.vision))
+
+    assert page.status_code == 200
+    assert response.status_code == 403
+    own_product.refresh_from_db()
+    assert own_product.vision == "New"

@@ -18,7 +18,15 @@ MISSING_ID = 999_999
 # (endpoint, action, target): target "own" = a product the PM manages / an insight
 # the PM wrote; "other" = another PM's product / the CPO's insight.
 STRATEGY = ["product-lines", "objectives", "segments"]
-SIMPLE_ACTIONS = ["list", "retrieve", "retrieve_missing", "create", "put", "patch"]
+SIMPLE_ACTIONS = [
+    "list",
+    "retrieve",
+    "retrieve_missing",
+    "create",
+    "put",
+    "patch",
+    "patch_missing",
+]
 CASES = [
     *[(e, a, "any") for e in STRATEGY for a in [*SIMPLE_ACTIONS, "delete"]],
     *[
@@ -28,6 +36,7 @@ CASES = [
             ("list", "any"),
             ("retrieve", "any"),
             ("retrieve_missing", "any"),
+            ("patch_missing", "any"),
             ("create", "any"),
             ("put", "own"),
             ("put", "other"),
@@ -43,6 +52,9 @@ SUCCESS = {
     "list": 200,
     "retrieve": 200,
     "retrieve_missing": 404,
+    # A role that may write some of these finds the id missing; others are refused
+    # whatever the id (SPEC §3: a role that may not do it → 403).
+    "patch_missing": 404,
     "create": 201,
     "put": 200,
     "patch": 200,
@@ -64,6 +76,8 @@ def expected_status(role, endpoint, action, target):
     if endpoint == "products" and action in {"put", "patch"} and target == "own":
         return SUCCESS[action]
     if endpoint == "insights" and (action == "create" or target == "own"):
+        return SUCCESS[action]
+    if endpoint in {"products", "insights"} and action == "patch_missing":
         return SUCCESS[action]
     return 403
 
@@ -139,6 +153,8 @@ def test_permission_matrix(
         response = client.post(f"{API}/{endpoint}/", body)
     elif action == "put":
         response = client.put(detail, body)
+    elif action == "patch_missing":
+        response = client.patch(f"{API}/{endpoint}/{MISSING_ID}/", {})
     elif action == "patch":
         response = client.patch(detail, {k: body[k] for k in list(body)[:1]})
     else:
