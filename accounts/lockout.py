@@ -7,13 +7,21 @@ per username (in the shared cache) and locks for 15 minutes from the fifth failu
 inside the window; attempts refused during a lockout neither count nor extend it.
 """
 
+import logging
 import time
 from typing import Any
 
 from axes.conf import settings
 from axes.handlers.cache import AxesCacheHandler
-from axes.helpers import get_client_cache_keys, get_client_username, get_failure_limit
+from axes.helpers import (
+    get_client_cache_keys,
+    get_client_username,
+    get_credentials,
+    get_failure_limit,
+)
 from axes.signals import user_locked_out
+
+log = logging.getLogger(__name__)
 
 FAILURE_WINDOW_SECONDS = 15 * 60
 
@@ -78,6 +86,19 @@ class WindowedCacheHandler(AxesCacheHandler):
         request.axes_failures_since_start = worst
         if worst >= limit:
             self._announce(request, credentials, username)
+
+    def user_logged_in(
+        self, sender: Any, request: Any, user: Any, **kwargs: Any
+    ) -> None:
+        """A successful login clears the username's failures (AXES_RESET_ON_SUCCESS)."""
+        if not settings.AXES_RESET_ON_SUCCESS:
+            return
+        credentials = get_credentials(user.get_username())
+        now = time.time()
+        for key in get_client_cache_keys(request, credentials):
+            cleared = len(self._state(key, now)["failures"])
+            self.cache.delete(key)
+            log.info("AXES: cleared %d recent login failures on success.", cleared)
 
     def _announce(
         self, request: Any, credentials: dict[str, Any], username: str
