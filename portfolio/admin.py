@@ -9,15 +9,12 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from import_export.admin import ImportExportMixin
-from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.admin_mixins import PolicyAdminMixin
-from cpo.common.services import describe_referrers
+from accounts.admin_mixins import ServiceAdmin
 
 from . import services
 from .models import Insight, Objective, Product, ProductLine, Segment
@@ -25,84 +22,9 @@ from .policies import insight_policy, product_policy, strategy_policy
 from .resources import InsightResource, ProductResource
 
 
-class ServiceAdmin(PolicyAdminMixin, SimpleHistoryAdmin):
-    """Saves and deletes through services; history without 'revert' (it would
-    bypass them)."""
-
-    service_fields: tuple[str, ...] = ()
-    show_full_result_count = False
-
-    def create(self, request: HttpRequest, data: dict[str, Any]) -> models.Model:
-        raise NotImplementedError
-
-    def update(
-        self, request: HttpRequest, obj: Any, data: dict[str, Any]
-    ) -> models.Model:
-        raise NotImplementedError
-
-    def delete(self, request: HttpRequest, obj: Any) -> None:
-        raise NotImplementedError
-
-    def revert_disabled(self, request: HttpRequest, obj: Any = None) -> bool:
-        return True
-
-    def history_form_view(
-        self,
-        request: HttpRequest,
-        object_id: str,
-        version_id: str,
-        extra_context: Any = None,
-    ) -> Any:
-        # revert_disabled only hides the button; a POST would still revert.
-        if request.method == "POST":
-            raise PermissionDenied("Reverting from the history is disabled.")
-        return super().history_form_view(request, object_id, version_id, extra_context)
-
-    def save_model(
-        self, request: HttpRequest, obj: Any, form: Any, change: bool
-    ) -> None:
-        names = [n for n in self.service_fields if n in form.cleaned_data]
-        if change:
-            current = type(obj)._default_manager.get(pk=obj.pk)
-            changed = {n: form.cleaned_data[n] for n in names if n in form.changed_data}
-            self.update(request, current, changed)
-            return
-        saved = self.create(request, {n: form.cleaned_data[n] for n in names})
-        # The admin goes on with `obj` (redirect, log entry, inlines): make it
-        # the saved row.
-        for field in obj._meta.concrete_fields:
-            setattr(obj, field.attname, getattr(saved, field.attname))
-        obj._state.adding = False
-        obj._state.db = saved._state.db
-
-    def save_related(
-        self, request: HttpRequest, form: Any, formsets: Any, change: bool
-    ) -> None:
-        # Many-to-many fields were written by the service; inlines save here.
-        for formset in formsets:
-            self.save_formset(request, form, formset, change=change)
-
-    def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        self.delete(request, obj)
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        for obj in queryset:
-            self.delete(request, obj)
-
-    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
-        deleted, model_count, perms_needed, protected = super().get_deleted_objects(
-            objs, request
-        )
-        protected = list(protected)
-        for obj in objs:
-            referrers = describe_referrers(obj)
-            if referrers:
-                protected.append(f"{obj} — still referred to by {referrers}")
-        return deleted, model_count, perms_needed, protected
-
-
 @admin.register(ProductLine)
 class ProductLineAdmin(ServiceAdmin):
+    entity = services.PRODUCT_LINE
     policy = strategy_policy
     service_fields = services.PRODUCT_LINE_FIELDS
     list_display = ["name", "product_count", "updated_at"]
@@ -118,22 +40,10 @@ class ProductLineAdmin(ServiceAdmin):
     def product_count(self, obj: Any) -> int:
         return int(obj._products)
 
-    def create(self, request: HttpRequest, data: dict[str, Any]) -> models.Model:
-        return services.product_line_create(actor=request.user, **data)
-
-    def update(
-        self, request: HttpRequest, obj: Any, data: dict[str, Any]
-    ) -> models.Model:
-        return services.product_line_update(
-            product_line=obj, actor=request.user, data=data
-        )
-
-    def delete(self, request: HttpRequest, obj: Any) -> None:
-        services.product_line_delete(product_line=obj, actor=request.user)
-
 
 @admin.register(Objective)
 class ObjectiveAdmin(ServiceAdmin):
+    entity = services.OBJECTIVE
     policy = strategy_policy
     service_fields = services.OBJECTIVE_FIELDS
     list_display = ["title", "period", "status", "updated_at"]
@@ -141,40 +51,20 @@ class ObjectiveAdmin(ServiceAdmin):
     search_fields = ["title", "description", "period"]
     readonly_fields = ["created_at", "updated_at"]
 
-    def create(self, request: HttpRequest, data: dict[str, Any]) -> models.Model:
-        return services.objective_create(actor=request.user, **data)
-
-    def update(
-        self, request: HttpRequest, obj: Any, data: dict[str, Any]
-    ) -> models.Model:
-        return services.objective_update(objective=obj, actor=request.user, data=data)
-
-    def delete(self, request: HttpRequest, obj: Any) -> None:
-        services.objective_delete(objective=obj, actor=request.user)
-
 
 @admin.register(Segment)
 class SegmentAdmin(ServiceAdmin):
+    entity = services.SEGMENT
     policy = strategy_policy
     service_fields = services.SEGMENT_FIELDS
     list_display = ["name", "size_estimate", "updated_at"]
     search_fields = ["name", "description"]
     readonly_fields = ["created_at", "updated_at"]
 
-    def create(self, request: HttpRequest, data: dict[str, Any]) -> models.Model:
-        return services.segment_create(actor=request.user, **data)
-
-    def update(
-        self, request: HttpRequest, obj: Any, data: dict[str, Any]
-    ) -> models.Model:
-        return services.segment_update(segment=obj, actor=request.user, data=data)
-
-    def delete(self, request: HttpRequest, obj: Any) -> None:
-        services.segment_delete(segment=obj, actor=request.user)
-
 
 @admin.register(Product)
 class ProductAdmin(ImportExportMixin, ServiceAdmin):
+    entity = services.PRODUCT
     policy = product_policy
     service_fields = services.PRODUCT_FIELDS
     resource_classes = [ProductResource]
@@ -274,17 +164,8 @@ class ProductAdmin(ImportExportMixin, ServiceAdmin):
         return ", ".join(sorted(m.username for m in obj.managers.all()))
 
     def create(self, request: HttpRequest, data: dict[str, Any]) -> models.Model:
-        data = dict(data)
-        data["slug"] = data.get("slug") or ""
-        return services.product_create(actor=request.user, **data)
-
-    def update(
-        self, request: HttpRequest, obj: Any, data: dict[str, Any]
-    ) -> models.Model:
-        return services.product_update(product=obj, actor=request.user, data=data)
-
-    def delete(self, request: HttpRequest, obj: Any) -> None:
-        services.product_delete(product=obj, actor=request.user)
+        # An empty slug field means "derive it from the name".
+        return super().create(request, {**data, "slug": data.get("slug") or ""})
 
 
 class InsightAdminForm(forms.ModelForm):
@@ -321,6 +202,7 @@ class InsightAdminForm(forms.ModelForm):
 
 @admin.register(Insight)
 class InsightAdmin(ImportExportMixin, ServiceAdmin):
+    entity = services.INSIGHT
     policy = insight_policy
     form = InsightAdminForm
     service_fields = services.INSIGHT_FIELDS
@@ -346,14 +228,3 @@ class InsightAdmin(ImportExportMixin, ServiceAdmin):
 
     def has_export_permission(self, request: HttpRequest) -> bool:
         return self.has_view_permission(request)
-
-    def create(self, request: HttpRequest, data: dict[str, Any]) -> models.Model:
-        return services.insight_create(actor=request.user, **data)
-
-    def update(
-        self, request: HttpRequest, obj: Any, data: dict[str, Any]
-    ) -> models.Model:
-        return services.insight_update(insight=obj, actor=request.user, data=data)
-
-    def delete(self, request: HttpRequest, obj: Any) -> None:
-        services.insight_delete(insight=obj, actor=request.user)

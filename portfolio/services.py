@@ -18,7 +18,12 @@ from django.utils.text import slugify
 from accounts.models import User
 from accounts.permissions import require
 from accounts.roles import Role
-from cpo.common.services import model_create, model_delete, model_update
+from cpo.common.services import (
+    EntityServices,
+    model_create,
+    model_delete,
+    model_update,
+)
 
 from .models import (
     PRODUCT_NAME_MAX_LENGTH,
@@ -424,3 +429,15 @@ def insight_delete(*, insight: Insight, actor: Any) -> None:
         "You may only delete the insights you wrote.",
     )
     model_delete(instance=insight, actor=actor)
+
+
+# Each entity's services, for the generic admin and CSV import code.
+PRODUCT_LINE = EntityServices(
+    product_line_create, product_line_update, product_line_delete, "product_line"
+)
+OBJECTIVE = EntityServices(
+    objective_create, objective_update, objective_delete, "objective"
+)
+SEGMENT = EntityServices(segment_create, segment_update, segment_delete, "segment")
+PRODUCT = EntityServices(product_create, product_update, product_delete, "product")
+INSIGHT = EntityServices(insight_create, insight_update, insight_delete, "insight")

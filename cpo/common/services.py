@@ -1,6 +1,7 @@
 """Write helpers shared by every app's services."""
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.db import models
@@ -124,3 +125,29 @@ def model_delete(*, instance: models.Model, actor: Any = None, hint: str = "") -
     if actor is not None:
         instance._history_user = actor  # type: ignore[attr-defined]
     instance.delete()
+
+
+@dataclass(frozen=True)
+class EntityServices:
+    """An entity's create/update/delete services, for generic admin and import code.
+
+    The services keep their own keyword signatures: `create(actor=, **fields)`,
+    `update(<instance_arg>=, actor=, data=)`, `delete(<instance_arg>=, actor=)`.
+    """
+
+    create: Callable[..., Any]
+    update: Callable[..., Any]
+    delete: Callable[..., None]
+    instance_arg: str
+
+    def create_from(self, *, actor: Any, data: Mapping[str, Any]) -> Any:
+        """Create from a mapping of field values."""
+        return self.create(actor=actor, **data)
+
+    def update_with(self, instance: Any, *, actor: Any, data: Mapping[str, Any]) -> Any:
+        """Update the instance with a mapping of changed field values."""
+        return self.update(**{self.instance_arg: instance}, actor=actor, data=data)
+
+    def delete_one(self, instance: Any, *, actor: Any) -> None:
+        """Delete the instance (409 when still referred to)."""
+        self.delete(**{self.instance_arg: instance}, actor=actor)

@@ -7,13 +7,9 @@ import pytest
 import tablib
 from django.test import Client
 
+from cpo.common.resources import neutralise, unneutralise
 from portfolio.models import Insight, Product
-from portfolio.resources import (
-    InsightResource,
-    ProductResource,
-    neutralise,
-    unneutralise,
-)
+from portfolio.resources import InsightResource, ProductResource
 from tests.factories.portfolio import (
     InsightFactory,
     ProductFactory,
