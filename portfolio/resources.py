@@ -50,24 +50,7 @@ class ProductResource(ServiceResource):
 
     class Meta:
         model = Product
-        fields = (
-            "id",
-            "name",
-            "slug",
-            "product_line",
-            "lifecycle_stage",
-            "horizon",
-            "strategic_importance",
-            "vision",
-            "problem",
-            "value_proposition",
-            "annual_budget",
-            "segments",
-            "objectives",
-            "managers",
-            "health_score",
-            "health_status",
-        )
+        fields = ("id", *services.PRODUCT_FIELDS, "health_score", "health_status")
         export_order = fields
         skip_unchanged = True
         report_skipped = True
@@ -110,17 +93,7 @@ class InsightResource(ServiceResource):
 
     class Meta:
         model = Insight
-        fields = (
-            "id",
-            "title",
-            "body",
-            "source",
-            "segment",
-            "products",
-            "impact",
-            "captured_on",
-            "author",
-        )
+        fields = ("id", *services.INSIGHT_FIELDS, "author")
         export_order = fields
         skip_unchanged = True
         report_skipped = True

@@ -53,10 +53,10 @@ PRODUCT_FIELDS = (
     "vision",
     "problem",
     "value_proposition",
+    "annual_budget",
     "segments",
     "objectives",
     "managers",
-    "annual_budget",
 )
 # Product fields that feed the health score or the portfolio figures (SPEC §2:
 # retired products are not scored; the portfolio mean is weighted by importance).
