@@ -135,7 +135,7 @@ class UserViewSet(
     serializer_class = UserSerializer
     permission_classes = [PolicyPermission]
     policy = user_policy
-    lookup_value_regex = r"\d+"
+    lookup_value_converter = "int"
     search_fields = ["username", "first_name", "last_name", "email"]
     ordering_fields = ["username", "created_at"]
 

@@ -6,7 +6,8 @@ from rest_framework.routers import DefaultRouter
 from accounts import api as accounts_api
 from portfolio import api as portfolio_api
 
-router = DefaultRouter(trailing_slash=True)
+# Path converters, not regexes: `<int:pk>` makes ids integers in the schema.
+router = DefaultRouter(trailing_slash=True, use_regex_path=False)
 router.register("users", accounts_api.UserViewSet, basename="user")
 router.register(
     "product-lines", portfolio_api.ProductLineViewSet, basename="product-line"

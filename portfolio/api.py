@@ -4,14 +4,12 @@ Serializers give the shape and field validation; every write goes through a
 service, which checks the policy again and records the acting user.
 """
 
-from typing import Any
-
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import serializers, viewsets
+from rest_framework import serializers
 
 from accounts.models import User
-from accounts.permissions import PolicyPermission
+from accounts.viewsets import ServiceModelViewSet
 from cpo.common.serializers import (
     ModelSerializer,
     StrictDecimalField,
@@ -85,19 +83,12 @@ class InsightSerializer(ModelSerializer):
 # --- viewsets -------------------------------------------------------------------
 
 
-class PortfolioViewSet(viewsets.ModelViewSet):
-    """Shared frame: the policy decides; ids only in URLs; filters that 400."""
-
-    permission_classes = [PolicyPermission]
-    lookup_value_regex = r"\d+"
-    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
-
-
 @extend_schema_view(
     list=extend_schema(summary="List product lines"),
     destroy=extend_schema(summary="Delete a product line (409 while products use it)"),
 )
-class ProductLineViewSet(PortfolioViewSet):
+class ProductLineViewSet(ServiceModelViewSet):
+    entity = services.PRODUCT_LINE
     serializer_class = ProductLineSerializer
     policy = strategy_policy
     search_fields = ["name", "description"]
@@ -107,27 +98,13 @@ class ProductLineViewSet(PortfolioViewSet):
     def get_queryset(self) -> QuerySet[ProductLine]:
         return selectors.product_line_list(user=self.request.user)
 
-    def perform_create(self, serializer: Any) -> None:
-        serializer.instance = services.product_line_create(
-            actor=self.request.user, **serializer.validated_data
-        )
-
-    def perform_update(self, serializer: Any) -> None:
-        services.product_line_update(
-            product_line=serializer.instance,
-            actor=self.request.user,
-            data=serializer.validated_data,
-        )
-
-    def perform_destroy(self, instance: ProductLine) -> None:
-        services.product_line_delete(product_line=instance, actor=self.request.user)
-
 
 @extend_schema_view(
     list=extend_schema(summary="List company objectives"),
     destroy=extend_schema(summary="Delete an objective (409 while anything cites it)"),
 )
-class ObjectiveViewSet(PortfolioViewSet):
+class ObjectiveViewSet(ServiceModelViewSet):
+    entity = services.OBJECTIVE
     serializer_class = ObjectiveSerializer
     policy = strategy_policy
     search_fields = ["title", "description", "period"]
@@ -137,27 +114,13 @@ class ObjectiveViewSet(PortfolioViewSet):
     def get_queryset(self) -> QuerySet[Objective]:
         return selectors.objective_list(user=self.request.user)
 
-    def perform_create(self, serializer: Any) -> None:
-        serializer.instance = services.objective_create(
-            actor=self.request.user, **serializer.validated_data
-        )
-
-    def perform_update(self, serializer: Any) -> None:
-        services.objective_update(
-            objective=serializer.instance,
-            actor=self.request.user,
-            data=serializer.validated_data,
-        )
-
-    def perform_destroy(self, instance: Objective) -> None:
-        services.objective_delete(objective=instance, actor=self.request.user)
-
 
 @extend_schema_view(
     list=extend_schema(summary="List market segments"),
     destroy=extend_schema(summary="Delete a segment (409 while anything cites it)"),
 )
-class SegmentViewSet(PortfolioViewSet):
+class SegmentViewSet(ServiceModelViewSet):
+    entity = services.SEGMENT
     serializer_class = SegmentSerializer
     policy = strategy_policy
     search_fields = ["name", "description"]
@@ -166,21 +129,6 @@ class SegmentViewSet(PortfolioViewSet):
 
     def get_queryset(self) -> QuerySet[Segment]:
         return selectors.segment_list(user=self.request.user)
-
-    def perform_create(self, serializer: Any) -> None:
-        serializer.instance = services.segment_create(
-            actor=self.request.user, **serializer.validated_data
-        )
-
-    def perform_update(self, serializer: Any) -> None:
-        services.segment_update(
-            segment=serializer.instance,
-            actor=self.request.user,
-            data=serializer.validated_data,
-        )
-
-    def perform_destroy(self, instance: Segment) -> None:
-        services.segment_delete(segment=instance, actor=self.request.user)
 
 
 @extend_schema_view(
@@ -194,7 +142,8 @@ class SegmentViewSet(PortfolioViewSet):
         summary="Delete a product (CPO; 409 while anything refers to it — retire it)"
     ),
 )
-class ProductViewSet(PortfolioViewSet):
+class ProductViewSet(ServiceModelViewSet):
+    entity = services.PRODUCT
     serializer_class = ProductSerializer
     policy = product_policy
     filterset_class = ProductFilter
@@ -217,21 +166,6 @@ class ProductViewSet(PortfolioViewSet):
     def get_queryset(self) -> QuerySet[Product]:
         return selectors.product_list(user=self.request.user)
 
-    def perform_create(self, serializer: Any) -> None:
-        serializer.instance = services.product_create(
-            actor=self.request.user, **serializer.validated_data
-        )
-
-    def perform_update(self, serializer: Any) -> None:
-        services.product_update(
-            product=serializer.instance,
-            actor=self.request.user,
-            data=serializer.validated_data,
-        )
-
-    def perform_destroy(self, instance: Product) -> None:
-        services.product_delete(product=instance, actor=self.request.user)
-
 
 @extend_schema_view(
     list=extend_schema(summary="List customer insights, newest first"),
@@ -240,7 +174,8 @@ class ProductViewSet(PortfolioViewSet):
     ),
     destroy=extend_schema(summary="Delete an insight (its author or the CPO)"),
 )
-class InsightViewSet(PortfolioViewSet):
+class InsightViewSet(ServiceModelViewSet):
+    entity = services.INSIGHT
     serializer_class = InsightSerializer
     policy = insight_policy
     filterset_class = InsightFilter
@@ -250,18 +185,3 @@ class InsightViewSet(PortfolioViewSet):
 
     def get_queryset(self) -> QuerySet[Insight]:
         return selectors.insight_list(user=self.request.user)
-
-    def perform_create(self, serializer: Any) -> None:
-        serializer.instance = services.insight_create(
-            actor=self.request.user, **serializer.validated_data
-        )
-
-    def perform_update(self, serializer: Any) -> None:
-        services.insight_update(
-            insight=serializer.instance,
-            actor=self.request.user,
-            data=serializer.validated_data,
-        )
-
-    def perform_destroy(self, instance: Insight) -> None:
-        services.insight_delete(insight=instance, actor=self.request.user)
