@@ -5,7 +5,6 @@ from typing import Any
 from axes.handlers.proxy import AxesProxyHandler
 from django.contrib.auth import authenticate, user_logged_in
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
-from knox.auth import TokenAuthentication
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException
@@ -16,6 +15,7 @@ from rest_framework.views import APIView
 
 from accounts.permissions import PolicyPermission
 
+from .authentication import BearerTokenAuthentication
 from .models import User
 from .policies import user_policy
 from .roles import roles_of
@@ -39,7 +39,7 @@ class InvalidCredentials(APIException):
     default_code = "invalid_credentials"
 
 
-class TokenRequestSerializer(serializers.Serializer):
+class CredentialsSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=4096, trim_whitespace=False)
 
@@ -59,7 +59,7 @@ class TokenView(APIView):
     def get_authenticators(self) -> list[Any]:
         # Logging in needs no credentials; revoking needs the token itself.
         if self._method() == "DELETE":
-            return [TokenAuthentication()]
+            return [BearerTokenAuthentication()]
         return []
 
     def get_permissions(self) -> list[Any]:
@@ -68,12 +68,17 @@ class TokenView(APIView):
         return [AllowAny()]
 
     @extend_schema(
-        request=TokenRequestSerializer,
+        request=CredentialsSerializer,
         responses={201: TokenResponseSerializer},
         auth=[],
     )
     def post(self, request: Request) -> Response:
-        body = TokenRequestSerializer(data=request.data)
+        """Exchange a username and password for an API token.
+
+        Send the token as `Authorization: Bearer <token>`. It expires at
+        `expires_at`; five failed attempts for a username within 15 minutes lock
+        it out for 15 minutes (429)."""
+        body = CredentialsSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         credentials = {"username": body.validated_data["username"]}
         django_request = request._request
@@ -101,6 +106,7 @@ class TokenView(APIView):
         request=None, responses={204: OpenApiResponse(description="Revoked")}
     )
     def delete(self, request: Request) -> Response:
+        """Revoke the token this request is made with; it stops working at once."""
         token_revoke(token=request.auth)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -130,7 +136,8 @@ class UserSerializer(serializers.ModelSerializer):
 class UserViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
-    """Users and their roles: the CPO lists them; everyone reads `me`."""
+    """Users and their roles. The CPO lists and reads every user; every user reads
+    themselves at `users/me/`."""
 
     serializer_class = UserSerializer
     permission_classes = [PolicyPermission]
@@ -154,6 +161,7 @@ class UserViewSet(
     )
     @action(detail=False, methods=["get"], permission_classes=[IsAuthenticated])
     def me(self, request: Request) -> Response:
+        """The user the request is authenticated as, with their roles."""
         user = request.user
         return Response(
             {

@@ -22,7 +22,7 @@ HTTP_METHODS = ["get", "post", "put", "patch", "delete", "head", "options"]
 class PolicyViewSetMixin:
     """Asks `policy` (read/create/change/delete); ids in URLs are integers."""
 
-    permission_classes = [PolicyPermission]
+    permission_classes: Any = [PolicyPermission]
     policy: ModelPolicy
     # `<int:pk>` in the URL (routers built with use_regex_path=False): a
     # non-numeric id is a 404, and the schema declares the id an integer.

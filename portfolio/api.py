@@ -88,6 +88,10 @@ class InsightSerializer(ModelSerializer):
     destroy=extend_schema(summary="Delete a product line (409 while products use it)"),
 )
 class ProductLineViewSet(ServiceModelViewSet):
+    """Product lines group the portfolio's products. Every role reads them; the CPO
+    creates, changes and deletes them (a line that products still belong to cannot
+    be deleted: 409)."""
+
     entity = services.PRODUCT_LINE
     serializer_class = ProductLineSerializer
     policy = strategy_policy
@@ -104,6 +108,10 @@ class ProductLineViewSet(ServiceModelViewSet):
     destroy=extend_schema(summary="Delete an objective (409 while anything cites it)"),
 )
 class ObjectiveViewSet(ServiceModelViewSet):
+    """Company objectives the portfolio serves (e.g. "Grow EU revenue", period
+    `2027-H1`). Every role reads them; the CPO writes them. Products and KPIs link
+    to them."""
+
     entity = services.OBJECTIVE
     serializer_class = ObjectiveSerializer
     policy = strategy_policy
@@ -120,6 +128,9 @@ class ObjectiveViewSet(ServiceModelViewSet):
     destroy=extend_schema(summary="Delete a segment (409 while anything cites it)"),
 )
 class SegmentViewSet(ServiceModelViewSet):
+    """Market segments the products address, with an optional size estimate
+    (potential customers). Every role reads them; the CPO writes them."""
+
     entity = services.SEGMENT
     serializer_class = SegmentSerializer
     policy = strategy_policy
@@ -143,6 +154,12 @@ class SegmentViewSet(ServiceModelViewSet):
     ),
 )
 class ProductViewSet(ServiceModelViewSet):
+    """The portfolio's products: vision, stage, horizon, importance, budget, links
+    to segments, objectives and managers, and their latest health (read-only,
+    written by the health engine). Every role reads; the CPO creates and deletes; a
+    product manager changes the products they manage. Filter by `lifecycle_stage`,
+    `product_line`, `horizon`, `health_status`; `search` the name and vision."""
+
     entity = services.PRODUCT
     serializer_class = ProductSerializer
     policy = product_policy
@@ -175,6 +192,11 @@ class ProductViewSet(ServiceModelViewSet):
     destroy=extend_schema(summary="Delete an insight (its author or the CPO)"),
 )
 class InsightViewSet(ServiceModelViewSet):
+    """Market research and customer evidence (interviews, surveys, support,
+    analytics…) citing the products it concerns. Every role reads; the CPO and
+    product managers record insights (a product manager cites only products they
+    manage and changes only the insights they wrote)."""
+
     entity = services.INSIGHT
     serializer_class = InsightSerializer
     policy = insight_policy

@@ -2,7 +2,9 @@
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
+
+from accounts.models import User
 
 from .models import Insight, Objective, Product, ProductLine, Segment
 from .policies import insight_policy, product_policy, strategy_policy
@@ -25,11 +27,13 @@ def segment_list(*, user: Any) -> QuerySet[Segment]:
 
 def product_list(*, user: Any) -> QuerySet[Product]:
     """Products the user may see, with their line and many-to-many links loaded."""
-    queryset = (
-        Product.objects.select_related("product_line")
-        .prefetch_related("segments", "objectives", "managers")
-        .order_by("name")
-    )
+    # The API prints only the ids of the linked rows: load nothing else (users'
+    # password hashes least of all).
+    queryset = Product.objects.prefetch_related(
+        Prefetch("segments", queryset=Segment.objects.only("pk")),
+        Prefetch("objectives", queryset=Objective.objects.only("pk")),
+        Prefetch("managers", queryset=User.objects.only("pk")),
+    ).order_by("name")
     return product_policy.visible(user, queryset)
 
 
@@ -39,10 +43,8 @@ def product_list_managed_by(*, user: Any) -> QuerySet[Product]:
 
 
 def insight_list(*, user: Any) -> QuerySet[Insight]:
-    """Insights the user may see, newest first, with author, segment and products."""
-    queryset = (
-        Insight.objects.select_related("author", "segment")
-        .prefetch_related("products")
-        .order_by("-captured_on", "-id")
-    )
+    """Insights the user may see, newest first, with the ids of their products."""
+    queryset = Insight.objects.prefetch_related(
+        Prefetch("products", queryset=Product.objects.only("pk"))
+    ).order_by("-captured_on", "-id")
     return insight_policy.visible(user, queryset)

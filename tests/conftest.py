@@ -11,6 +11,7 @@ from urllib.parse import urlparse
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 from rest_framework.test import APIClient
 
 from accounts.roles import ALL_ROLES
@@ -57,6 +58,23 @@ def postgres_in_use() -> bool:
 
 def chromium_available() -> bool:
     return os.path.exists(CHROMIUM) or bool(shutil.which("chromium"))
+
+
+@pytest.fixture(autouse=True)
+def _responses_match_the_schema(request, monkeypatch):
+    """Validate every /api/v1/ response a test's client gets against the schema."""
+    if request.node.get_closest_marker("no_schema_check"):
+        return
+    from tests.api.schema_check import check_response
+
+    original = Client.request
+
+    def checked(self, **kwargs):
+        response = original(self, **kwargs)
+        check_response(response)
+        return response
+
+    monkeypatch.setattr(Client, "request", checked)
 
 
 @pytest.fixture(autouse=True)

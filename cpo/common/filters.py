@@ -58,3 +58,22 @@ class StrictOrderingFilter(OrderingFilter):
             else:
                 expressions.append(F(field).asc(nulls_last=True))
         return queryset.order_by(*expressions, "pk")
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        """Declare `ordering` as one of the view's fields, ascending or descending."""
+        parameters = super().get_schema_operation_parameters(view)
+        fields = getattr(view, "ordering_fields", None)
+        if not isinstance(fields, list | tuple):
+            return parameters
+        names = [f if isinstance(f, str) else f[0] for f in fields]
+        for parameter in parameters:
+            if parameter["name"] == self.ordering_param:
+                parameter["schema"] = {
+                    "type": "string",
+                    "enum": [*names, *(f"-{n}" for n in names)],
+                }
+                parameter["description"] = (
+                    "Sort by this field; prefix '-' for descending. Nulls sort "
+                    "last, and ties are broken by id."
+                )
+        return parameters

@@ -38,3 +38,9 @@ class PageNumberPagination(pagination.PageNumberPagination):
             elif parameter["name"] == self.page_query_param:
                 parameter["schema"].update(minimum=1)
         return parameters
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        paginated = super().get_paginated_response_schema(schema)
+        # Every page carries all four keys (next/previous null at the ends).
+        paginated["required"] = ["count", "next", "previous", "results"]
+        return paginated

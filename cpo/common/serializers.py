@@ -8,7 +8,6 @@ each field is). Every app's serializers derive from `ModelSerializer` here.
 from typing import Any
 
 from django.db import models
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import relations, serializers
 
 
@@ -54,12 +53,8 @@ class StrictFloatField(serializers.FloatField):
         return value
 
 
-@extend_schema_field(
-    {
-        "oneOf": [{"type": "number"}, {"type": "string", "format": "decimal"}],
-        "nullable": True,
-    }
-)
+# Its schema (decimal string out, number or decimal string in) comes from
+# cpo.common.schema.DecimalFieldExtension.
 class StrictDecimalField(serializers.DecimalField):
     """A JSON number or a numeric string; answered as a string (exact money)."""
 

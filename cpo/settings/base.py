@@ -199,7 +199,8 @@ API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="20000/hour")
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes "no credentials" a 401.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        # knox tokens as `Bearer <key>` or `Token <key>` (accounts/authentication.py).
+        "accounts.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -214,7 +215,7 @@ REST_FRAMEWORK = {
     # Per user (per IP when anonymous), at the rate API_RATE_LIMIT; counted in the
     # shared cache.
     "DEFAULT_THROTTLE_CLASSES": ["accounts.throttling.UserRateThrottle"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "cpo.common.schema.AutoSchema",
     "EXCEPTION_HANDLER": "cpo.common.exceptions.api_exception_handler",
     # JSON only: other tools send JSON, and form encoding would turn every value
     # into a string (types are checked, see cpo/common/serializers.py).
@@ -231,7 +232,6 @@ REST_FRAMEWORK = {
 API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=30)
 REST_KNOX = {
     "TOKEN_TTL": timedelta(days=API_TOKEN_TTL_DAYS),
-    "AUTH_HEADER_PREFIX": "Token",
     "AUTO_REFRESH": False,
 }
 
@@ -251,8 +251,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "cpo.common.schema.add_error_responses",
+        "cpo.common.schema.finish_schema",
     ],
+    # Base-class docstrings are about the code, not for a client's reader.
+    "GET_LIB_DOC_EXCLUDES": "accounts.schema.lib_doc_excludes",
 }
 
 # --- Celery. https://docs.celeryq.dev/en/stable/userguide/configuration.html

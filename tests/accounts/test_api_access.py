@@ -10,7 +10,7 @@ def test_no_credentials_is_401_with_token_challenge(api_client, url):
     response = api_client.get(url)
 
     assert response.status_code == 401
-    assert response["WWW-Authenticate"] == "Token"
+    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
     assert response.json() == {
         "detail": "Authentication credentials were not provided."
     }

@@ -149,3 +149,92 @@ def test_tokens_purge_expired_deletes_only_expired(cpo):
     assert deleted == 1
     assert list(AuthToken.objects.values_list("digest", flat=True)) == [live.digest]
     assert expired.digest != live.digest
+
+
+# --- the header as generated clients send it (RFC 6750 bearer) -------------------
+
+
+@pytest.mark.parametrize("keyword", ["Bearer", "Token", "bearer"])
+def test_token_is_accepted_under_either_keyword(api_client, cpo, keyword):
+    _, key = token_issue(user=cpo)
+    api_client.credentials(HTTP_AUTHORIZATION=f"{keyword} {key}")
+
+    response = api_client.get(ME_URL)
+
+    assert response.status_code == 200
+    assert response.json()["username"] == "camille"
+
+
+@pytest.mark.parametrize(
+    ("header", "detail"),
+    [
+        ("{key}", "Authentication credentials were not provided."),
+        ("Bearer", "Invalid token header. No credentials provided."),
+        (
+            "Bearer {key} extra",
+            "Invalid token header. Token string should not contain spaces.",
+        ),
+        ("Bearer not-a-real-token", "Invalid token."),
+        ("Bearer {key}x", "Invalid token."),
+        ("Basic {key}", "Authentication credentials were not provided."),
+    ],
+)
+def test_malformed_or_unknown_token_is_401_naming_why(api_client, cpo, header, detail):
+    _, key = token_issue(user=cpo)
+    api_client.credentials(HTTP_AUTHORIZATION=header.format(key=key))
+
+    response = api_client.get(ME_URL)
+
+    assert response.status_code == 401
+    assert response.json() == {"detail": detail}
+    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
+
+
+def test_revoked_bearer_token_is_refused(api_client, cpo):
+    token, key = token_issue(user=cpo)
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+
+    assert api_client.delete(TOKEN_URL).status_code == 204
+
+    assert api_client.get(ME_URL).status_code == 401
+    assert not AuthToken.objects.filter(pk=token.pk).exists()
+
+
+def test_expired_bearer_token_is_refused_and_deleted(api_client, cpo):
+    token, key = token_issue(user=cpo, days=1)
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+
+    with time_machine.travel(timezone.now() + timedelta(days=1, minutes=1)):
+        response = api_client.get(ME_URL)
+
+    assert response.status_code == 401
+    assert response.json() == {"detail": "Invalid token."}
+    assert not AuthToken.objects.filter(pk=token.pk).exists()
+
+
+def test_token_of_an_inactive_user_is_refused(api_client, cpo):
+    _, key = token_issue(user=cpo)
+    cpo.is_active = False
+    cpo.save(update_fields=["is_active"])
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+
+    response = api_client.get(ME_URL)
+
+    assert response.status_code == 401
+    assert response.json() == {"detail": "User inactive or deleted."}
+
+
+def test_token_authentication_costs_one_query(cpo, django_assert_num_queries):
+    from rest_framework.test import APIRequestFactory
+
+    from accounts.authentication import BearerTokenAuthentication
+
+    token_issue(user=cpo)  # another token of the same user: not read
+    _, key = token_issue(user=cpo)
+    request = APIRequestFactory().get(ME_URL, HTTP_AUTHORIZATION=f"Bearer {key}")
+
+    with django_assert_num_queries(1):
+        user, auth = BearerTokenAuthentication().authenticate(request)
+
+    assert user == cpo
+    assert auth.user_id == cpo.pk

@@ -57,7 +57,7 @@ schema.app = get_wsgi_application()
 )
 def test_api_conforms_to_its_schema(case, cpo_token):
     case.call_and_validate(
-        headers={"Authorization": f"Token {cpo_token}"},
+        headers={"Authorization": f"Bearer {cpo_token}"},
         # Business rules reject schema-valid data by design (a wrong password,
         # a duplicate name, a date order): those 400s are right, not failures.
         excluded_checks=[positive_data_acceptance],
