@@ -25,5 +25,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     def roles(self, create, extracted, **kwargs):
         if not create or not extracted:
             return
-        self.groups.add(*Group.objects.filter(name__in=extracted))
+        # get_or_create: a transactional test (live_server, a real worker) flushes
+        # the tables after it ran, the role groups of the data migration too.
+        self.groups.add(*(Group.objects.get_or_create(name=n)[0] for n in extracted))
         user_sync_staff(user=self)
