@@ -2,9 +2,7 @@
 
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
-
-from accounts.models import User
+from django.db.models import QuerySet
 
 from .models import Insight, Objective, Product, ProductLine, Segment
 from .policies import insight_policy, product_policy, strategy_policy
@@ -26,14 +24,10 @@ def segment_list(*, user: Any) -> QuerySet[Segment]:
 
 
 def product_list(*, user: Any) -> QuerySet[Product]:
-    """Products the user may see, with their line and many-to-many links loaded."""
-    # The API prints only the ids of the linked rows: load nothing else (users'
-    # password hashes least of all).
-    queryset = Product.objects.prefetch_related(
-        Prefetch("segments", queryset=Segment.objects.only("pk")),
-        Prefetch("objectives", queryset=Objective.objects.only("pk")),
-        Prefetch("managers", queryset=User.objects.only("pk")),
-    ).order_by("name")
+    """Products the user may see."""
+    # No prefetch of the many-to-many links: the API's list serializer loads
+    # their ids for the page it prints (cpo.common.serializers.ModelListSerializer).
+    queryset = Product.objects.order_by("name")
     return product_policy.visible(user, queryset)
 
 
@@ -43,8 +37,6 @@ def product_list_managed_by(*, user: Any) -> QuerySet[Product]:
 
 
 def insight_list(*, user: Any) -> QuerySet[Insight]:
-    """Insights the user may see, newest first, with the ids of their products."""
-    queryset = Insight.objects.prefetch_related(
-        Prefetch("products", queryset=Product.objects.only("pk"))
-    ).order_by("-captured_on", "-id")
+    """Insights the user may see, newest first."""
+    queryset = Insight.objects.order_by("-captured_on", "-id")
     return insight_policy.visible(user, queryset)

@@ -7,6 +7,7 @@ each field is). Every app's serializers derive from `ModelSerializer` here.
 
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from rest_framework import relations, serializers
 
@@ -79,6 +80,14 @@ class StrictChoiceField(serializers.ChoiceField):
 
 
 class StrictManyRelatedField(relations.ManyRelatedField):
+    def get_attribute(self, instance: Any) -> Any:
+        # Ids loaded for a whole page by ModelListSerializer: no related rows,
+        # no related manager per object.
+        ids = getattr(instance, M2M_IDS_ATTR, {}).get(self.source)
+        if ids is not None:
+            return [relations.PKOnlyObject(pk=pk) for pk in ids]
+        return super().get_attribute(instance)
+
     def to_internal_value(self, data: Any) -> list[Any]:
         if not isinstance(data, list):
             self.fail("not_a_list", input_type=type(data).__name__)
@@ -102,8 +111,59 @@ class StrictPrimaryKeyRelatedField(relations.PrimaryKeyRelatedField):
         return super().to_internal_value(data)
 
 
+M2M_IDS_ATTR = "_cpo_m2m_ids"
+
+
+class ModelListSerializer(serializers.ListSerializer):
+    """A list that loads its many-to-many ids for the whole page, one query each.
+
+    A prefetch would build a model instance per linked row and a related manager
+    per object (most of a 50-row page's time); the API prints only ids.
+    """
+
+    def to_representation(self, data: Any) -> list[Any]:
+        items = list(data.all() if isinstance(data, models.Manager) else data)
+        model = getattr(getattr(self.child, "Meta", None), "model", None)
+        if items and model is not None:
+            for field in self.child.fields.values():
+                if isinstance(field, StrictManyRelatedField) and not field.write_only:
+                    self._load_ids(model, field.source, items)
+        return super().to_representation(items)
+
+    @staticmethod
+    def _load_ids(model: type[models.Model], source: str, items: list[Any]) -> None:
+        try:
+            m2m = model._meta.get_field(source)
+        except FieldDoesNotExist:  # a computed source: left to the field itself
+            return
+        if not isinstance(m2m, models.ManyToManyField):
+            return
+        through = m2m.remote_field.through
+        own = through._meta.get_field(m2m.m2m_field_name()).attname
+        other = through._meta.get_field(m2m.m2m_reverse_field_name()).attname
+        ids: dict[Any, list[Any]] = {item.pk: [] for item in items}
+        rows = (
+            through._default_manager.filter(**{f"{own}__in": list(ids)})
+            .order_by(other)
+            .values_list(own, other)
+        )
+        for pk, linked in rows:
+            ids[pk].append(linked)
+        for item in items:
+            item.__dict__.setdefault(M2M_IDS_ATTR, {})[source] = ids[item.pk]
+
+
 class ModelSerializer(serializers.ModelSerializer):
     """The project's ModelSerializer: JSON types are checked, not coerced."""
+
+    @classmethod
+    def many_init(cls, *args: Any, **kwargs: Any) -> Any:
+        many = super().many_init(*args, **kwargs)
+        if type(many) is serializers.ListSerializer:
+            # DRF builds a plain ListSerializer unless Meta names another; ours
+            # only adds the page-wide id loading.
+            many.__class__ = ModelListSerializer
+        return many
 
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,

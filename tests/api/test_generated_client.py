@@ -68,15 +68,16 @@ def client(api, live_server, cpo, password):
     """An AuthenticatedClient built from a token the generated client obtained."""
     login = module(api, "api.auth.auth_token_create")
     models = module(api, "models")
-    anonymous = api.Client(base_url=live_server.url)
-
-    issued = login.sync(
-        client=anonymous,
-        body=models.CredentialsRequest(username="camille", password=password),
-    )
-
+    # Closed at the end: a kept-alive connection would outlive the test's
+    # database (the live server answers each connection in a thread).
+    with api.Client(base_url=live_server.url) as anonymous:
+        issued = login.sync(
+            client=anonymous,
+            body=models.CredentialsRequest(username="camille", password=password),
+        )
     assert isinstance(issued, models.TokenResponse)
-    return api.AuthenticatedClient(base_url=live_server.url, token=issued.token)
+    with api.AuthenticatedClient(base_url=live_server.url, token=issued.token) as c:
+        yield c
 
 
 def test_generated_client_logs_in_and_reads_me(api, client, cpo):

@@ -92,3 +92,61 @@ def test_api_accepts_only_json(api_as, users):
     )
 
     assert response.status_code == 415
+
+
+# --- many-to-many ids for a whole page (ModelListSerializer) ---------------------
+
+
+@pytest.fixture
+def linked_products(make_user):
+    from tests.factories.portfolio import ProductFactory, SegmentFactory
+
+    pms = [make_user("product_manager") for _ in range(3)]
+    segments = [SegmentFactory() for _ in range(3)]
+    products = []
+    for n in range(4):
+        product = ProductFactory(name=f"P{n}")
+        product.managers.set(pms[: n % 3 + 1])
+        product.segments.set(segments[n % 2 :])
+        products.append(product)
+    return products, pms, segments
+
+
+@pytest.mark.django_db
+def test_a_list_page_prints_each_rows_linked_ids_sorted(api_as, users, linked_products):
+    products, pms, segments = linked_products
+
+    results = api_as(users["cpo"]).get("/api/v1/products/").json()["results"]
+
+    by_name = {r["name"]: r for r in results}
+    for n, product in enumerate(products):
+        row = by_name[product.name]
+        assert row["managers"] == sorted(pm.pk for pm in pms[: n % 3 + 1])
+        assert row["segments"] == sorted(s.pk for s in segments[n % 2 :])
+        assert row["objectives"] == []
+
+
+@pytest.mark.django_db
+def test_a_list_page_loads_no_user_row_for_its_managers(
+    api_as, users, linked_products
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = api_as(users["cpo"])
+
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/api/v1/products/")
+
+    sql = " ".join(q["sql"] for q in queries.captured_queries)
+    assert "password" not in sql
+    assert "portfolio_product_managers" in sql
+
+
+@pytest.mark.django_db
+def test_a_detail_prints_its_linked_ids_too(api_as, users, linked_products):
+    products, pms, _ = linked_products
+
+    body = api_as(users["cpo"]).get(f"/api/v1/products/{products[2].pk}/").json()
+
+    assert sorted(body["managers"]) == sorted(pm.pk for pm in pms[:3])
