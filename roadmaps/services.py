@@ -392,6 +392,21 @@ def _check_shipped(errors: dict[str, list[str]], shipped_on: date | None) -> Non
         errors["shipped_on"] = [MSG_SHIPPED_FUTURE]
 
 
+def release_validate(*, release: Release | None, data: Mapping[str, Any]) -> None:
+    """Check the release rules on a change (the admin form calls this too)."""
+    errors: dict[str, list[str]] = {}
+    if (
+        release is not None
+        and release.pk is not None
+        and "product" in data
+        and _pk(data["product"]) != release.product_id
+    ):
+        errors["product"] = [MSG_RELEASE_MOVE]
+    if "shipped_on" in data:
+        _check_shipped(errors, data["shipped_on"])
+    _raise(errors)
+
+
 @transaction.atomic
 def release_create(
     *,
@@ -403,9 +418,7 @@ def release_create(
 ) -> Release:
     """Plan a release of a product."""
     _require_under(actor, product)
-    errors: dict[str, list[str]] = {}
-    _check_shipped(errors, shipped_on)
-    _raise(errors)
+    release_validate(release=None, data={"shipped_on": shipped_on})
     release = Release(
         product=product, name=name, target_date=target_date, shipped_on=shipped_on
     )
@@ -416,12 +429,7 @@ def release_create(
 def release_update(*, release: Release, actor: Any, data: Mapping[str, Any]) -> Release:
     """Change a release (not its product: items and launches rely on it)."""
     _require_change(actor, release, data)
-    errors: dict[str, list[str]] = {}
-    if "product" in data and _pk(data["product"]) != release.product_id:
-        errors["product"] = [MSG_RELEASE_MOVE]
-    if "shipped_on" in data:
-        _check_shipped(errors, data["shipped_on"])
-    _raise(errors)
+    release_validate(release=release, data=data)
     return model_update(
         instance=release, fields=RELEASE_FIELDS, data=data, actor=actor
     )[0]
@@ -445,6 +453,15 @@ def _plain_checklist(checklist: Any) -> Any:
     return checklist
 
 
+def launch_validate(*, launch: Launch | None, data: Mapping[str, Any]) -> None:
+    """Check the launch rules on the state after a change (admin forms too)."""
+    errors: dict[str, list[str]] = {}
+    release = data["release"] if "release" in data else getattr(launch, "release", None)
+    product = data["product"] if "product" in data else getattr(launch, "product", None)
+    _check_release(errors, release, product)
+    _raise(errors)
+
+
 @transaction.atomic
 def launch_create(
     *,
@@ -462,9 +479,7 @@ def launch_create(
 ) -> Launch:
     """Plan a launch of a product (or of one of its releases)."""
     _require_under(actor, product)
-    errors: dict[str, list[str]] = {}
-    _check_release(errors, release, product)
-    _raise(errors)
+    launch_validate(launch=None, data={"release": release, "product": product})
     launch = Launch(
         product=product,
         name=name,
@@ -488,13 +503,7 @@ def launch_update(*, launch: Launch, actor: Any, data: Mapping[str, Any]) -> Lau
     data = dict(data)
     if "checklist" in data:
         data["checklist"] = _plain_checklist(data["checklist"])
-    errors: dict[str, list[str]] = {}
-    _check_release(
-        errors,
-        data.get("release", launch.release),
-        data.get("product", launch.product),
-    )
-    _raise(errors)
+    launch_validate(launch=launch, data=data)
     return model_update(instance=launch, fields=LAUNCH_FIELDS, data=data, actor=actor)[
         0
     ]
