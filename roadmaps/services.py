@@ -286,8 +286,11 @@ def roadmap_item_create(
     }
     fields = roadmap_item_validate(item=None, data=fields, today=today)
     item = model_create(instance=RoadmapItem(**fields), actor=actor)
-    item.depends_on.set(depends_on)
-    item.insights.set(insights)
+    # Only when there is something to link: each set() costs history queries.
+    if depends_on:
+        item.depends_on.set(depends_on)
+    if insights:
+        item.insights.set(insights)
     if item.target_date is not None:
         _record_target_change(item, None, item.target_date, actor)
     products_changed_notify(product_ids=[product.pk])
@@ -492,7 +495,9 @@ def launch_create(
         notes=notes,
     )
     model_create(instance=launch, actor=actor)
-    launch.segments.set(list(segments))
+    segments = list(segments)
+    if segments:
+        launch.segments.set(segments)
     return launch
 
 
