@@ -117,7 +117,7 @@ class RoadmapItemSerializer(ModelSerializer):
             }
         }
 
-    @extend_schema_field(OpenApiTypes.DOUBLE)
+    @extend_schema_field(serializers.FloatField(allow_null=True))
     def get_rice_score(self, obj: RoadmapItem) -> float | None:
         # Computed like the SQL annotation (the same operations in the same
         # order), so it is right just after a write too.
@@ -182,7 +182,7 @@ class LaunchSerializer(ModelSerializer):
             "updated_at",
         ]
 
-    @extend_schema_field(OpenApiTypes.DOUBLE)
+    @extend_schema_field(serializers.FloatField(allow_null=True))
     def get_readiness(self, obj: Launch) -> float | None:
         return obj.readiness
 

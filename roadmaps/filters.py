@@ -4,6 +4,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django_filters import rest_framework as filters
+from rest_framework.exceptions import ValidationError
 
 from portfolio.models import Insight, Objective, Product
 
@@ -11,11 +12,30 @@ from .models import ItemKind, ItemStatus, Launch, LaunchStatus, Release, Roadmap
 from .models import Timeframe as TimeframeChoices
 from .selectors import overdue_q
 
+RANGE_SUFFIXES = ("after", "before", "min", "max")
+
+
+class NoBlankFilterSet(filters.FilterSet):
+    """A FilterSet that answers 400 to an empty parameter (`?status=`,
+    `?target_date_after=`): django-filter would ignore it, and the schema says
+    each is a choice, an id or a date, so an empty one is bad input."""
+
+    def is_valid(self) -> bool:
+        names = set()
+        for name in self.filters:
+            names.add(name)
+            names.update(f"{name}_{suffix}" for suffix in RANGE_SUFFIXES)
+        blank = sorted(k for k in names & set(self.data) if self.data.get(k) == "")
+        if blank:
+            raise ValidationError({k: ["May not be empty."] for k in blank})
+        return super().is_valid()
+
+
 # A choice, not a BooleanFilter: django-filter's boolean silently ignores "maybe".
 YES_NO = [("true", "true"), ("false", "false")]
 
 
-class ReleaseFilter(filters.FilterSet):
+class ReleaseFilter(NoBlankFilterSet):
     product = filters.ModelChoiceFilter(queryset=Product.objects.all())
     target_date = filters.DateFromToRangeFilter(
         help_text="target_date_after / target_date_before (inclusive)."
@@ -34,7 +54,7 @@ class ReleaseFilter(filters.FilterSet):
         return queryset.filter(shipped_on__isnull=value != "true")
 
 
-class RoadmapItemFilter(filters.FilterSet):
+class RoadmapItemFilter(NoBlankFilterSet):
     product = filters.ModelChoiceFilter(queryset=Product.objects.all())
     status = filters.ChoiceFilter(choices=ItemStatus.choices)
     timeframe = filters.ChoiceFilter(choices=TimeframeChoices.choices)
@@ -86,7 +106,7 @@ class RoadmapItemFilter(filters.FilterSet):
         return queryset.exclude(overdue_q())
 
 
-class LaunchFilter(filters.FilterSet):
+class LaunchFilter(NoBlankFilterSet):
     product = filters.ModelChoiceFilter(queryset=Product.objects.all())
     status = filters.ChoiceFilter(choices=LaunchStatus.choices)
     release = filters.ModelChoiceFilter(queryset=Release.objects.all())

@@ -241,6 +241,9 @@ def test_insight_filter_lists_the_items_citing_it(users, api_as, own_product):
         ("product=abc", "product"),
         ("target_date_after=yesterday", "target_date"),
         ("ordering=reach", "ordering"),
+        ("status=", "status"),
+        ("target_date_after=", "target_date_after"),
+        ("product=", "product"),
     ],
 )
 def test_bad_list_parameter_is_a_400_naming_it(query, param, users, api_as):
