@@ -88,6 +88,17 @@ class RoadmapItemInlineFormSet(BaseInlineFormSet):
 
     actor: Any = None
 
+    def __init__(self, data: Any = None, *args: Any, **kwargs: Any) -> None:
+        prefix = kwargs.get("prefix") or self.get_default_prefix()
+        if data is not None and f"{prefix}-TOTAL_FORMS" not in data:
+            # A product form posted without the roadmap rows (a script, or a
+            # form built before roadmaps existed) leaves the roadmap as it is,
+            # instead of failing on the missing management form.
+            data = data.copy()
+            data[f"{prefix}-TOTAL_FORMS"] = "0"
+            data[f"{prefix}-INITIAL_FORMS"] = "0"
+        super().__init__(data, *args, **kwargs)
+
     def clean(self) -> None:
         super().clean()
         for form in self.deleted_forms:

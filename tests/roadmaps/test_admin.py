@@ -446,3 +446,17 @@ def test_csv_import_reports_a_broken_rule(cpo, own_product):
     assert result.has_validation_errors()
     assert "delivered_on" in result.invalid_rows[0].error_dict
     assert not RoadmapItem.objects.exists()
+
+
+def test_product_form_posted_without_roadmap_rows_keeps_the_roadmap(pm, own_product):
+    item = RoadmapItemFactory(product=own_product, title="Kept")
+
+    response = admin_client(pm).post(
+        f"/admin/portfolio/product/{own_product.pk}/change/",
+        product_form(own_product, vision="Sharper"),
+    )
+
+    assert response.status_code == 302
+    own_product.refresh_from_db()
+    assert own_product.vision == "Sharper"
+    assert RoadmapItem.objects.get().title == item.title
