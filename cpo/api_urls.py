@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from accounts import api as accounts_api
 from portfolio import api as portfolio_api
+from roadmaps import api as roadmaps_api
 
 # Path converters, not regexes: `<int:pk>` makes ids integers in the schema.
 router = DefaultRouter(trailing_slash=True, use_regex_path=False)
@@ -18,6 +19,11 @@ router.register("objectives", portfolio_api.ObjectiveViewSet, basename="objectiv
 router.register("segments", portfolio_api.SegmentViewSet, basename="segment")
 router.register("products", portfolio_api.ProductViewSet, basename="product")
 router.register("insights", portfolio_api.InsightViewSet, basename="insight")
+router.register("releases", roadmaps_api.ReleaseViewSet, basename="release")
+router.register(
+    "roadmap-items", roadmaps_api.RoadmapItemViewSet, basename="roadmap-item"
+)
+router.register("launches", roadmaps_api.LaunchViewSet, basename="launch")
 
 urlpatterns = [
     path("auth/token/", accounts_api.TokenView.as_view(), name="auth-token"),
