@@ -7,15 +7,12 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     FloatField,
-    Prefetch,
     Q,
     QuerySet,
     Value,
 )
 from django.db.models.functions import Cast
 from django.utils import timezone
-
-from portfolio.models import Insight, Segment
 
 from .models import OPEN_STATUSES, Launch, Release, RoadmapItem, TargetDateChange
 from .policies import roadmap_policy
@@ -47,13 +44,10 @@ def release_list(*, user: Any) -> QuerySet[Release]:
 
 def roadmap_item_list(*, user: Any) -> QuerySet[RoadmapItem]:
     """Items the user may see, with `rice_score` annotated (sortable in SQL)."""
-    queryset = (
-        RoadmapItem.objects.annotate(rice_score=RICE_SCORE)
-        .prefetch_related(
-            Prefetch("depends_on", queryset=RoadmapItem.objects.only("pk")),
-            Prefetch("insights", queryset=Insight.objects.only("pk")),
-        )
-        .order_by("target_date", "id")
+    # The linked ids (depends_on, insights) are loaded per page by the list
+    # serializer (cpo.common.serializers.ModelListSerializer): no prefetch here.
+    queryset = RoadmapItem.objects.annotate(rice_score=RICE_SCORE).order_by(
+        "target_date", "id"
     )
     return roadmap_policy.visible(user, queryset)
 
@@ -64,8 +58,6 @@ def target_date_history(*, item: RoadmapItem) -> QuerySet[TargetDateChange]:
 
 
 def launch_list(*, user: Any) -> QuerySet[Launch]:
-    """Launches the user may see, by launch date, with their segments."""
-    queryset = Launch.objects.prefetch_related(
-        Prefetch("segments", queryset=Segment.objects.only("pk"))
-    ).order_by("launch_date", "id")
+    """Launches the user may see, by launch date."""
+    queryset = Launch.objects.order_by("launch_date", "id")
     return roadmap_policy.visible(user, queryset)

@@ -10,6 +10,7 @@
 See docs/building-blocks.md ("A new endpoint") for what a view has to add.
 """
 
+import copy
 from typing import Any
 
 from drf_spectacular import openapi
@@ -187,9 +188,39 @@ def _refs(node: Any, found: set[str]) -> None:
             _refs(value, found)
 
 
+def _nullable_refs_inlined(node: Any, schemas: dict[str, Any]) -> None:
+    """Make `{"allOf": [{"$ref": X}], "nullable": true}` mean what it says.
+
+    OpenAPI 3.0 ignores `nullable` beside `allOf` without a `type`: a null value
+    fails the referenced schema. The referenced component is inlined with
+    `nullable` on it (and null among its values, for an enum — OAS 3.0.3).
+    """
+    if isinstance(node, dict):
+        all_of = node.get("allOf")
+        if (
+            node.get("nullable") is True
+            and isinstance(all_of, list)
+            and len(all_of) == 1
+            and "$ref" in all_of[0]
+        ):
+            target = copy.deepcopy(schemas[all_of[0]["$ref"].rsplit("/", 1)[1]])
+            outer = {k: v for k, v in node.items() if k != "allOf"}
+            node.clear()
+            node.update(target, **outer)
+            if "enum" in node and None not in node["enum"]:
+                node["enum"].append(None)
+        for value in node.values():
+            _nullable_refs_inlined(value, schemas)
+    elif isinstance(node, list):
+        for value in node:
+            _nullable_refs_inlined(value, schemas)
+
+
 def finish_schema(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-    """Postprocessing hook: add the error components, drop unreferenced ones."""
+    """Postprocessing hook: nullable refs, error components, no unreferenced ones."""
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    _nullable_refs_inlined(result.get("paths", {}), schemas)
+    _nullable_refs_inlined(schemas, schemas)
     for name, schema in ERROR_SCHEMAS.items():
         schemas.setdefault(name, schema)
     # A component is kept when an operation reaches it, directly or through

@@ -127,9 +127,7 @@ def test_a_list_page_prints_each_rows_linked_ids_sorted(api_as, users, linked_pr
 
 
 @pytest.mark.django_db
-def test_a_list_page_loads_no_user_row_for_its_managers(
-    api_as, users, linked_products
-):
+def test_a_list_page_loads_no_user_row_for_its_managers(api_as, users, linked_products):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
