@@ -56,7 +56,9 @@ CASES = [
     [case[1:] for case in CASES],
     ids=[case[0] for case in CASES],
 )
-def test_attainment_formula(direction, baseline, target, value, age, cadence, want, stale):
+def test_attainment_formula(
+    direction, baseline, target, value, age, cadence, want, stale
+):
     result = kpi_attainment(
         direction=direction,
         baseline=baseline,
