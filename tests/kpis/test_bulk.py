@@ -651,6 +651,7 @@ def test_answer_says_where_the_time_went(cpo_api, kpi):
         "parse",
         "validate",
         "write",
+        "commit",
     ]
 
 
