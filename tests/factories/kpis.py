@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 import factory
 from django.utils import timezone
 
@@ -28,6 +30,7 @@ class MeasurementFactory(factory.django.DjangoModelFactory):
         model = Measurement
 
     kpi = factory.SubFactory(KpiFactory)
-    measured_at = factory.LazyFunction(timezone.now)
+    # Distinct moments, newest first, so batches never collide on (kpi, time).
+    measured_at = factory.Sequence(lambda n: timezone.now() - timedelta(hours=n))
     value = 15.0
     source = "api"
