@@ -20,7 +20,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.permissions import require
@@ -437,15 +437,28 @@ def measurement_record(
 
 
 @transaction.atomic
-def measurement_delete(*, measurement: Measurement, actor: Any) -> None:
-    """Delete one measurement (a wrong value pushed by mistake)."""
-    require(
-        actor is None or measurement_policy.can_change(actor, measurement),
-        "You may only delete measurements of the products you manage.",
+def measurements_delete(*, actor: Any, queryset: QuerySet[Measurement]) -> int:
+    """Delete measurements (values pushed by mistake); returns how many."""
+    product_ids = set(
+        queryset.order_by().values_list("kpi__product_id", flat=True).distinct()
     )
-    product_id = measurement.kpi.product_id
-    measurement.delete()
-    products_changed_notify(product_ids=[product_id])
+    if actor is not None and not writes_any_product(actor):
+        managed = (
+            set(
+                Product.objects.filter(pk__in=product_ids, managers=actor).values_list(
+                    "pk", flat=True
+                )
+            )
+            if has_role(actor, Role.PRODUCT_MANAGER)
+            else set()
+        )
+        require(
+            product_ids <= managed,
+            "You may only delete measurements of the products you manage.",
+        )
+    deleted, _ = Measurement.objects.filter(pk__in=queryset.values("pk")).delete()
+    products_changed_notify(product_ids=product_ids)
+    return deleted
 
 
 # Each entity's services, for the generic admin code.
