@@ -1,5 +1,7 @@
 """KPIs and their measurements (SPEC §1.3)."""
 
+import sys
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -12,6 +14,7 @@ from portfolio.models import Objective, Product
 from .attainment import HIGHER_IS_BETTER, LOWER_IS_BETTER
 
 KPI_KEY_MAX_LENGTH = 64
+FLOAT_MAX = sys.float_info.max
 KPI_UNIT_MAX_LENGTH = 16
 
 
@@ -199,8 +202,10 @@ class Measurement(TimeStampedModel):
                 violation_error_message="This KPI already has a measurement at "
                 "this moment.",
             ),
+            # Finite: NaN sorts above every number in PostgreSQL, ±Infinity
+            # beyond the largest double (SQLite has no literal for infinity).
             models.CheckConstraint(
-                condition=Q(value__gt=float("-inf")) & Q(value__lt=float("inf")),
+                condition=Q(value__gte=-FLOAT_MAX) & Q(value__lte=FLOAT_MAX),
                 name="kpis_measurement_value_finite",
             ),
             models.CheckConstraint(

@@ -539,7 +539,10 @@ def test_pm_rows_for_another_pms_product_are_errors_of_their_rows(
     response = post(api_as(pm), rows, mode="partial")
 
     assert response.status_code == 200
-    message = "You may not write measurements of product “other-product”: you do not manage it."
+    message = (
+        "You may not write measurements of product “other-product”: "
+        "you do not manage it."
+    )
     assert response.json() == {
         "created": 1,
         "updated": 0,
@@ -639,7 +642,9 @@ def test_body_that_is_not_json_is_415(cpo_api, kpi):
 
     assert response.status_code == 415
     assert response.json() == {
-        "detail": 'Unsupported media type "application/x-www-form-urlencoded" in request.'
+        "detail": (
+            'Unsupported media type "application/x-www-form-urlencoded" in request.'
+        )
     }
 
 
