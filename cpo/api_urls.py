@@ -4,6 +4,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from accounts import api as accounts_api
+from kpis import api as kpis_api
 from portfolio import api as portfolio_api
 from roadmaps import api as roadmaps_api
 
@@ -24,8 +25,19 @@ router.register(
     "roadmap-items", roadmaps_api.RoadmapItemViewSet, basename="roadmap-item"
 )
 router.register("launches", roadmaps_api.LaunchViewSet, basename="launch")
+router.register("kpis", kpis_api.KpiViewSet, basename="kpi")
 
 urlpatterns = [
     path("auth/token/", accounts_api.TokenView.as_view(), name="auth-token"),
     *router.urls,
+    path(
+        "kpis/<int:kpi_id>/measurements/",
+        kpis_api.KpiMeasurementsView.as_view(),
+        name="kpi-measurements",
+    ),
+    path(
+        "measurements/bulk/",
+        kpis_api.MeasurementBulkView.as_view(),
+        name="measurements-bulk",
+    ),
 ]
