@@ -4,6 +4,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from accounts import api as accounts_api
+from hiring import api as hiring_api
 from portfolio import api as portfolio_api
 
 # Path converters, not regexes: `<int:pk>` makes ids integers in the schema.
@@ -16,8 +17,14 @@ router.register("objectives", portfolio_api.ObjectiveViewSet, basename="objectiv
 router.register("segments", portfolio_api.SegmentViewSet, basename="segment")
 router.register("products", portfolio_api.ProductViewSet, basename="product")
 router.register("insights", portfolio_api.InsightViewSet, basename="insight")
+router.register("teams", hiring_api.TeamViewSet, basename="team")
+router.register("positions", hiring_api.PositionViewSet, basename="position")
+router.register("candidates", hiring_api.CandidateViewSet, basename="candidate")
+router.register("applications", hiring_api.ApplicationViewSet, basename="application")
+router.register("interviews", hiring_api.InterviewViewSet, basename="interview")
 
 urlpatterns = [
     path("auth/token/", accounts_api.TokenView.as_view(), name="auth-token"),
+    path("hiring/funnel/", hiring_api.HiringFunnelView.as_view(), name="hiring-funnel"),
     *router.urls,
 ]
