@@ -9,6 +9,8 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from accounts.models import User
+
 from .models import (
     PIPELINE,
     Application,
@@ -21,6 +23,7 @@ from .models import (
     Team,
 )
 from .policies import (
+    INTERVIEWER_ROLES,
     application_policy,
     candidate_policy,
     interview_policy,
@@ -63,6 +66,15 @@ def application_list(*, user: Any) -> QuerySet[Application]:
 def application_moves(*, application: Application) -> QuerySet[StageMove]:
     """The recorded moves of an application, oldest first."""
     return StageMove.objects.filter(application=application).order_by("at", "id")
+
+
+def interviewer_list() -> QuerySet[User]:
+    """Active users who may interview: the CPO, recruiters and product managers."""
+    return (
+        User.objects.filter(is_active=True, groups__name__in=INTERVIEWER_ROLES)
+        .distinct()
+        .order_by("username")
+    )
 
 
 def interview_list(*, user: Any) -> QuerySet[Interview]:
