@@ -303,6 +303,15 @@ class FunnelQuerySerializer(serializers.Serializer):
         queryset=Position.objects.all(), required=False
     )
 
+    def to_internal_value(self, data: Any) -> Any:
+        # A blank id is an error here, not "no filter" (the schema says integer).
+        blank = [name for name in self.fields if name in data and data[name] == ""]
+        if blank:
+            raise serializers.ValidationError(
+                {name: ["A valid integer id is required."] for name in blank}
+            )
+        return super().to_internal_value(data)
+
 
 # --- viewsets -------------------------------------------------------------------
 
