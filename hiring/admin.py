@@ -314,29 +314,39 @@ class ApplicationAdmin(PersonalDataAdmin):
     ) -> None:
         if formset.model is not Interview:
             return super().save_formset(request, form, formset, change)
+        # What the admin's change message reads (names only, no personal data).
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = (
+            [],
+            [],
+            [],
+        )
         for inline_form in formset.deleted_forms:
             if inline_form.instance.pk:
                 services.interview_delete(
                     interview=inline_form.instance, actor=request.user
                 )
+                formset.deleted_objects.append(inline_form.instance)
         fields = [n for n in services.INTERVIEW_FIELDS if n != "application"]
         for inline_form in formset.forms:
             if inline_form in formset.deleted_forms or not inline_form.has_changed():
                 continue
             data = inline_form.cleaned_data
             if inline_form.instance.pk is None:
-                services.interview_create(
+                created = services.interview_create(
                     actor=request.user,
                     application=form.instance,
                     **{n: data[n] for n in fields if n in data},
                 )
+                formset.new_objects.append(created)
             else:
                 current = Interview.objects.get(pk=inline_form.instance.pk)
+                changed = [n for n in inline_form.changed_data if n in fields]
                 services.interview_update(
                     interview=current,
                     actor=request.user,
-                    data={n: data[n] for n in inline_form.changed_data if n in fields},
+                    data={n: data[n] for n in changed},
                 )
+                formset.changed_objects.append((current, changed))
         return None
 
 
