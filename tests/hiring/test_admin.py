@@ -9,7 +9,7 @@ from hiring.models import Application, Interview, Stage
 from tests.factories.hiring import ApplicationFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
-HIDDEN = [b"Carol Hidden", b"carol@"]
+HIDDEN = [b"Carol Hidden", b"carol@mail.example"]
 
 
 def admin_client(user):
