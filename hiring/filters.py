@@ -6,6 +6,8 @@ an empty list, exactly like an id that does not exist, so no filter tells a
 product manager whether someone else's candidate exists.
 """
 
+from typing import Any
+
 from django import forms
 from django_filters import rest_framework as filters
 
@@ -30,6 +32,27 @@ class IdFilter(filters.NumberFilter):
     """An integer id, compared without looking the object up."""
 
     field_class = forms.IntegerField
+
+
+class StrictBooleanField(forms.Field):
+    """`true` or `false`; anything else (`null`, `1`, an empty value) is a 400."""
+
+    def to_python(self, value: Any) -> bool | None:
+        if value is None:
+            return None
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        raise forms.ValidationError("Must be true or false.", code="invalid")
+
+
+class StrictBooleanFilter(filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # A plain input: django-filter's BooleanWidget reads anything else as
+        # "no filter", which would hide the client's mistake.
+        kwargs.setdefault("widget", forms.TextInput)
+        super().__init__(*args, **kwargs)
 
 
 class TeamFilter(filters.FilterSet):
@@ -62,7 +85,7 @@ class CandidateFilter(filters.FilterSet):
         distinct=True,
         label="Has an application for this position",
     )
-    anonymised = filters.BooleanFilter(
+    anonymised = StrictBooleanFilter(
         field_name="anonymised_at", lookup_expr="isnull", exclude=True
     )
 
@@ -95,7 +118,7 @@ class InterviewFilter(filters.FilterSet):
     interviewer = filters.ModelChoiceFilter(queryset=User.objects.all())
     kind = filters.ChoiceFilter(choices=InterviewKind.choices)
     recommendation = filters.ChoiceFilter(choices=Recommendation.choices)
-    completed = filters.BooleanFilter(
+    completed = StrictBooleanFilter(
         field_name="completed_at", lookup_expr="isnull", exclude=True
     )
 

@@ -448,3 +448,17 @@ def test_applications_filter_by_stage_and_team(users, api_as):
 
     assert [a["id"] for a in body["results"]] == [wanted.pk]
     assert several["count"] == 3
+
+
+def test_boolean_filters_take_true_or_false_only(users, api_as):
+    done = InterviewFactory(completed_at=timezone.now())
+    InterviewFactory()
+    client = api_as(users["recruiter"])
+
+    completed = client.get(f"{API}/interviews/?completed=true").json()
+    bad = client.get(f"{API}/interviews/?completed=null")
+    anonymised = client.get(f"{API}/candidates/?anonymised=yes")
+
+    assert [i["id"] for i in completed["results"]] == [done.pk]
+    assert bad.status_code == anonymised.status_code == 400
+    assert bad.json() == {"completed": ["Must be true or false."]}
