@@ -12,7 +12,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Count, Q, QuerySet
+from django.forms.models import construct_instance
 from django.http import HttpRequest
 
 from accounts.admin_mixins import ServiceAdmin
@@ -38,7 +40,71 @@ def _errors_text(exc: ValidationError | PermissionDenied) -> str:
     return " ".join(exc.messages)
 
 
-class PersonalDataAdmin(ServiceAdmin):
+class _DryRun(Exception):
+    """Ends the trial run of a service in ServiceCheckedForm."""
+
+
+class ServiceCheckedForm(forms.ModelForm):
+    """Runs the entity's service in a rolled-back savepoint while validating.
+
+    The services hold rules the model cannot (an open position's date, a
+    position that takes no applications, an anonymised record): a break shows on
+    the form as an error instead of failing the save afterwards.
+    """
+
+    admin: "HiringServiceAdmin"
+    actor: Any = None
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.errors:
+            return cleaned
+        names = [n for n in self.admin.service_fields if n in cleaned]
+        try:
+            with transaction.atomic():
+                if self.instance.pk is None:
+                    self.admin.entity.create_from(
+                        actor=self.actor, data={n: cleaned[n] for n in names}
+                    )
+                else:
+                    current = type(self.instance)._default_manager.get(
+                        pk=self.instance.pk
+                    )
+                    self.admin.entity.update_with(
+                        current,
+                        actor=self.actor,
+                        data={n: cleaned[n] for n in names if n in self.changed_data},
+                    )
+                raise _DryRun
+        except _DryRun:
+            pass
+        except ValidationError as exc:
+            for field, errors in exc.update_error_dict({}).items():
+                self.add_error(field if field in self.fields else None, errors)
+        return cleaned
+
+    def _post_clean(self) -> None:
+        # The trial run above validated the model as the service will save it
+        # (with the values the service derives, e.g. opened_on = today); the
+        # form's own model validation would judge the raw input instead.
+        opts = self._meta
+        self.instance = construct_instance(
+            self, self.instance, opts.fields, opts.exclude
+        )
+
+
+class HiringServiceAdmin(ServiceAdmin):
+    """ServiceAdmin whose forms check the services' rules before saving."""
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        kwargs.setdefault("form", ServiceCheckedForm)
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"actor": request.user, "admin": self})
+
+
+class PersonalDataAdmin(HiringServiceAdmin):
     """Lists and pages show only what the policy lets the user see."""
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
@@ -60,7 +126,7 @@ class PersonalDataAdmin(ServiceAdmin):
 
 
 @admin.register(Team)
-class TeamAdmin(ServiceAdmin):
+class TeamAdmin(HiringServiceAdmin):
     entity = services.TEAM
     policy = team_policy
     service_fields = services.TEAM_FIELDS
@@ -105,7 +171,7 @@ class TeamAdmin(ServiceAdmin):
 
 
 @admin.register(Position)
-class PositionAdmin(ServiceAdmin):
+class PositionAdmin(HiringServiceAdmin):
     entity = services.POSITION
     policy = position_policy
     service_fields = services.POSITION_FIELDS

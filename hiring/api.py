@@ -305,7 +305,11 @@ class FunnelQuerySerializer(serializers.Serializer):
 
     def to_internal_value(self, data: Any) -> Any:
         # A blank id is an error here, not "no filter" (the schema says integer).
-        blank = [name for name in self.fields if name in data and data[name] == ""]
+        blank = [
+            str(name)
+            for name in ("team", "product", "position")
+            if data.get(name) == ""
+        ]
         if blank:
             raise serializers.ValidationError(
                 {name: ["A valid integer id is required."] for name in blank}

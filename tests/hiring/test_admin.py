@@ -6,7 +6,12 @@ import pytest
 from django.test import Client
 
 from hiring.models import Application, Interview, Stage
-from tests.factories.hiring import ApplicationFactory, TeamFactory
+from tests.factories.hiring import (
+    ApplicationFactory,
+    CandidateFactory,
+    PositionFactory,
+    TeamFactory,
+)
 
 pytestmark = pytest.mark.django_db
 HIDDEN = [b"Carol Hidden", b"carol@mail.example"]
@@ -276,3 +281,70 @@ def test_application_admin_filters_by_stage(users):
 
     assert list(response.context["cl"].result_list) == [wanted]
     assert Application.objects.count() == 2
+
+
+def test_admin_form_shows_a_service_rule_instead_of_failing(users):
+    position = PositionFactory(status="filled")
+    candidate = CandidateFactory()
+    client = admin_client(users["recruiter"])
+
+    response = client.post(
+        "/admin/hiring/application/add/",
+        {
+            "candidate": candidate.pk,
+            "position": position.pk,
+            "rejection_reason": "",
+            "interviews-TOTAL_FORMS": "0",
+            "interviews-INITIAL_FORMS": "0",
+            "moves-TOTAL_FORMS": "0",
+            "moves-INITIAL_FORMS": "0",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "The position is filled; it takes no new applications." in (
+        response.content.decode()
+    )
+    assert not Application.objects.filter(candidate=candidate).exists()
+
+
+def test_admin_position_form_refuses_filled_by_hand(users):
+    position = PositionFactory()
+    client = admin_client(users["recruiter"])
+
+    response = client.post(
+        f"/admin/hiring/position/{position.pk}/change/",
+        {
+            "team": position.team_id,
+            "title": position.title,
+            "level": position.level,
+            "status": "filled",
+            "opened_on": position.opened_on.isoformat(),
+            "target_fill_date": "",
+            "hiring_manager": "",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "it cannot be set by hand" in response.content.decode()
+    position.refresh_from_db()
+    assert position.status == "open"
+    assert position.history.count() == 1
+
+
+def test_admin_add_through_the_form_saves_once_with_history(users):
+    team = TeamFactory()
+    client = admin_client(users["recruiter"])
+
+    response = client.post(
+        "/admin/hiring/position/add/",
+        {"team": team.pk, "title": "Designer", "level": "", "status": "open"},
+    )
+
+    assert response.status_code == 302
+    from hiring.models import Position
+
+    position = Position.objects.get(title="Designer")
+    assert position.opened_on is not None
+    assert position.history.count() == 1
+    assert position.history.first().history_user == users["recruiter"]
