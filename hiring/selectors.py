@@ -2,11 +2,12 @@
 
 import itertools
 import statistics
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import User
@@ -83,6 +84,21 @@ def interview_list(*, user: Any) -> QuerySet[Interview]:
         "scheduled_at", "id"
     )
     return interview_policy.visible(user, queryset)
+
+
+def staffing_by_product(
+    *, product_ids: Iterable[int] | None = None
+) -> dict[int, tuple[int, int]]:
+    """Sum planned and current headcount per product, in one query (for health)."""
+    queryset = Team.objects.filter(product__isnull=False)
+    if product_ids is not None:
+        queryset = queryset.filter(product__in=list(product_ids))
+    rows = (
+        queryset.values("product")
+        .annotate(planned=Sum("planned_headcount"), current=Sum("current_headcount"))
+        .order_by()
+    )
+    return {row["product"]: (int(row["planned"]), int(row["current"])) for row in rows}
 
 
 # --- the funnel (SPEC §4) ------------------------------------------------------

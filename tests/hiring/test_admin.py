@@ -86,7 +86,7 @@ def test_pm_admin_stage_filter_stays_in_scope(world, pm):
 
 
 @pytest.mark.parametrize(
-    "page",
+    "template",
     [
         "/admin/hiring/candidate/{carol}/change/",
         "/admin/hiring/candidate/{carol}/history/",
@@ -96,9 +96,9 @@ def test_pm_admin_stage_filter_stays_in_scope(world, pm):
         "/admin/hiring/interview/{carol_interview}/history/",
     ],
 )
-def test_pm_cannot_open_pages_of_others_candidates(page, world, pm):
+def test_pm_cannot_open_pages_of_others_candidates(template, world, pm):
     carol = world["candidates"]["carol"]
-    url = page.format(
+    url = template.format(
         carol=carol.pk,
         version=carol.history.first().history_id,
         carol_app=world["applications"]["carol"].pk,

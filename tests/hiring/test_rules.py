@@ -6,7 +6,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from hiring import services
+from hiring import selectors, services
 from hiring.models import (
     Application,
     Interview,
@@ -462,3 +462,18 @@ def test_boolean_filters_take_true_or_false_only(users, api_as):
     assert [i["id"] for i in completed["results"]] == [done.pk]
     assert bad.status_code == anonymised.status_code == 400
     assert bad.json() == {"completed": ["Must be true or false."]}
+
+
+def test_staffing_by_product_sums_teams_in_one_query(django_assert_num_queries):
+    product, other = ProductFactory(), ProductFactory()
+    TeamFactory(product=product, planned_headcount=5, current_headcount=3)
+    TeamFactory(product=product, planned_headcount=2, current_headcount=2)
+    TeamFactory(product=other, planned_headcount=0, current_headcount=1)
+    TeamFactory(product=None, planned_headcount=9, current_headcount=9)
+
+    with django_assert_num_queries(1):
+        everything = selectors.staffing_by_product()
+    only = selectors.staffing_by_product(product_ids=[other.pk])
+
+    assert everything == {product.pk: (7, 5), other.pk: (0, 1)}
+    assert only == {other.pk: (0, 1)}
