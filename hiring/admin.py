@@ -16,6 +16,9 @@ from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.forms.models import construct_instance
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 
 from accounts.admin_mixins import ServiceAdmin
 from portfolio.admin import ProductAdmin
@@ -461,28 +464,35 @@ class InterviewAdmin(PersonalDataAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class TeamInline(admin.TabularInline):
-    """The product's teams and their staffing, read-only (edit them under Teams)."""
+@admin.display(description="Teams")
+def product_teams(model_admin: Any, obj: Any) -> str:
+    """The product's teams with their staffing (edited under Hiring > Teams)."""
+    if obj is None or obj.pk is None:
+        return "-"
+    teams = Team.objects.filter(product=obj).order_by("name")
+    if not teams:
+        return "No team yet."
+    return format_html_join(
+        mark_safe("<br>"),
+        '<a href="{}">{}</a>: {} of {} planned',
+        (
+            (
+                reverse("admin:hiring_team_change", args=[t.pk]),
+                t.name,
+                t.current_headcount,
+                t.planned_headcount,
+            )
+            for t in teams
+        ),
+    )
 
-    model = Team
-    fields = ("name", "lead", "planned_headcount", "current_headcount")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = True
 
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return team_policy.can_admin(request.user)
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-# Hiring adds its inline to the product admin from here (dependencies point down).
-ProductAdmin.inlines = [*ProductAdmin.inlines, TeamInline]
+# Hiring shows the teams on the product page from here (dependencies point
+# down). A read-only field, not an inline: an inline's formset would make every
+# product form post need its management data.
+ProductAdmin.product_teams = product_teams
+ProductAdmin.readonly_fields = [*ProductAdmin.readonly_fields, "product_teams"]
+ProductAdmin.fieldsets = [
+    *(ProductAdmin.fieldsets or []),
+    ("Teams (hiring)", {"fields": ["product_teams"]}),
+]

@@ -55,7 +55,30 @@ class StrictBooleanFilter(filters.BooleanFilter):
         super().__init__(*args, **kwargs)
 
 
-class TeamFilter(filters.FilterSet):
+class StrictFilterSet(filters.FilterSet):
+    """A parameter sent with an empty value is a 400, not "no filter".
+
+    The schema says what each parameter holds (an id, one of the choices); an
+    empty value is none of them, and a client that sends one has a bug to see.
+    """
+
+    BLANK = "Give a value, or leave the parameter out."
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        getlist = getattr(self.data, "getlist", lambda name: [self.data.get(name)])
+        blank = [
+            name
+            for name in self.filters
+            if name in self.data and any(v == "" for v in getlist(name))
+        ]
+        for name in blank:
+            if name not in self.form.errors:
+                self.form.add_error(name, self.BLANK)
+        return valid and not blank
+
+
+class TeamFilter(StrictFilterSet):
     product = filters.ModelChoiceFilter(queryset=Product.objects.all())
     lead = filters.ModelChoiceFilter(queryset=User.objects.all())
 
@@ -64,7 +87,7 @@ class TeamFilter(filters.FilterSet):
         fields = ["product", "lead"]
 
 
-class PositionFilter(filters.FilterSet):
+class PositionFilter(StrictFilterSet):
     product = filters.ModelChoiceFilter(
         field_name="team__product", queryset=Product.objects.all()
     )
@@ -77,7 +100,7 @@ class PositionFilter(filters.FilterSet):
         fields = ["product", "team", "status", "hiring_manager"]
 
 
-class CandidateFilter(filters.FilterSet):
+class CandidateFilter(StrictFilterSet):
     source = filters.ChoiceFilter(choices=CandidateSource.choices)
     position = filters.ModelChoiceFilter(
         field_name="applications__position",
@@ -94,7 +117,7 @@ class CandidateFilter(filters.FilterSet):
         fields = ["source", "position", "anonymised"]
 
 
-class ApplicationFilter(filters.FilterSet):
+class ApplicationFilter(StrictFilterSet):
     candidate = IdFilter(field_name="candidate_id")
     position = filters.ModelChoiceFilter(queryset=Position.objects.all())
     team = filters.ModelChoiceFilter(
@@ -110,7 +133,7 @@ class ApplicationFilter(filters.FilterSet):
         fields = ["candidate", "position", "team", "product", "stage"]
 
 
-class InterviewFilter(filters.FilterSet):
+class InterviewFilter(StrictFilterSet):
     application = IdFilter(field_name="application_id")
     position = filters.ModelChoiceFilter(
         field_name="application__position", queryset=Position.objects.all()

@@ -477,3 +477,22 @@ def test_staffing_by_product_sums_teams_in_one_query(django_assert_num_queries):
 
     assert everything == {product.pk: (7, 5), other.pk: (0, 1)}
     assert only == {other.pk: (0, 1)}
+
+
+@pytest.mark.parametrize(
+    ("url", "param"),
+    [
+        ("/candidates/?source=", "source"),
+        ("/positions/?team=", "team"),
+        ("/positions/?status=open&status=", "status"),
+        ("/applications/?stage=", "stage"),
+        ("/applications/?candidate=", "candidate"),
+        ("/interviews/?kind=", "kind"),
+        ("/teams/?product=", "product"),
+    ],
+)
+def test_a_filter_sent_empty_is_a_400(url, param, users, api_as):
+    response = api_as(users["cpo"]).get(f"{API}{url}")
+
+    assert response.status_code == 400
+    assert list(response.json()) == [param]
