@@ -4,6 +4,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from accounts import api as accounts_api
+from hiring import api as hiring_api
 from kpis import api as kpis_api
 from portfolio import api as portfolio_api
 from roadmaps import api as roadmaps_api
@@ -20,6 +21,11 @@ router.register("objectives", portfolio_api.ObjectiveViewSet, basename="objectiv
 router.register("segments", portfolio_api.SegmentViewSet, basename="segment")
 router.register("products", portfolio_api.ProductViewSet, basename="product")
 router.register("insights", portfolio_api.InsightViewSet, basename="insight")
+router.register("teams", hiring_api.TeamViewSet, basename="team")
+router.register("positions", hiring_api.PositionViewSet, basename="position")
+router.register("candidates", hiring_api.CandidateViewSet, basename="candidate")
+router.register("applications", hiring_api.ApplicationViewSet, basename="application")
+router.register("interviews", hiring_api.InterviewViewSet, basename="interview")
 router.register("releases", roadmaps_api.ReleaseViewSet, basename="release")
 router.register(
     "roadmap-items", roadmaps_api.RoadmapItemViewSet, basename="roadmap-item"
@@ -29,6 +35,7 @@ router.register("kpis", kpis_api.KpiViewSet, basename="kpi")
 
 urlpatterns = [
     path("auth/token/", accounts_api.TokenView.as_view(), name="auth-token"),
+    path("hiring/funnel/", hiring_api.HiringFunnelView.as_view(), name="hiring-funnel"),
     *router.urls,
     path(
         "kpis/<int:kpi_id>/measurements/",
