@@ -9,6 +9,8 @@ from portfolio import api as portfolio_api
 
 # Path converters, not regexes: `<int:pk>` makes ids integers in the schema.
 router = DefaultRouter(trailing_slash=True, use_regex_path=False)
+# JSON only: no `.json` suffix twins of every path (they double the schema).
+router.include_format_suffixes = False
 router.register("users", accounts_api.UserViewSet, basename="user")
 router.register(
     "product-lines", portfolio_api.ProductLineViewSet, basename="product-line"
