@@ -16,6 +16,7 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
+    OpenApiResponse,
     extend_schema,
     extend_schema_field,
     extend_schema_view,
@@ -72,9 +73,7 @@ class LatestMeasurementSerializer(serializers.Serializer):
 class KpiSerializer(ModelSerializer):
     """A KPI of a product, with its latest measurement and attainment."""
 
-    latest = serializers.SerializerMethodField(
-        help_text="The latest measurement, or null when there is none."
-    )
+    latest = serializers.SerializerMethodField()
     attainment = serializers.SerializerMethodField(
         help_text="From 0 (at or behind the baseline, or stale) to 1 (target "
         "reached), as in the health score; null when the KPI has no target."
@@ -111,7 +110,19 @@ class KpiSerializer(ModelSerializer):
             kpi._figures = cached  # type: ignore[attr-defined]
         return cached
 
-    @extend_schema_field(LatestMeasurementSerializer(allow_null=True))
+    # Inline, with `type`: OpenAPI 3.0 ignores `nullable` beside a bare $ref/allOf.
+    @extend_schema_field(
+        {
+            "type": "object",
+            "nullable": True,
+            "description": "The latest measurement, or null when there is none.",
+            "properties": {
+                "value": {"type": "number", "format": "double"},
+                "measured_at": {"type": "string", "format": "date-time"},
+            },
+            "required": ["value", "measured_at"],
+        }
+    )
     def get_latest(self, kpi: Kpi) -> dict[str, Any] | None:
         self._figures(kpi)
         if kpi.latest_at is None:  # type: ignore[attr-defined]
@@ -206,13 +217,34 @@ class BulkMeasurementsResultSerializer(serializers.Serializer):
     errors = RowErrorSerializer(many=True)  # type: ignore[assignment]
 
 
-# A 400 is either the per-row result (atomic mode) or DRF's usual error body.
-BULK_400 = {
-    "anyOf": [
-        {"$ref": "#/components/schemas/BulkMeasurementsResult"},
-        {"$ref": "#/components/schemas/Error"},
-    ]
+# Self-contained error bodies (no reference to the frame's error components).
+_DETAIL = {
+    "type": "object",
+    "description": 'An error that is not about one row: `{"detail": "…"}`.',
+    "properties": {"detail": {"type": "string"}},
+    "required": ["detail"],
 }
+_FIELDS = {
+    "type": "object",
+    "description": 'A rule of the body broken: `{"measurements": ["…"]}`.',
+    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+}
+# A 400 is the per-row report (atomic mode), or a body that is not a batch.
+BULK_400 = OpenApiResponse(
+    response={
+        "anyOf": [
+            {"$ref": "#/components/schemas/BulkMeasurementsResult"},
+            _FIELDS,
+            _DETAIL,
+        ]
+    },
+    description="Atomic mode and a bad row: the report, nothing written. Or a "
+    "body that is not a batch (malformed JSON, no rows, over 10,000 rows).",
+)
+BULK_415 = OpenApiResponse(
+    response=_DETAIL,
+    description="The body is not JSON (send `Content-Type: application/json`).",
+)
 
 
 # --- pagination -----------------------------------------------------------------
@@ -430,7 +462,11 @@ class MeasurementBulkView(APIView):
     @extend_schema(
         summary="Push measurements in bulk (atomic or partial)",
         request=BulkMeasurementsSerializer,
-        responses={200: BulkMeasurementsResultSerializer, 400: BULK_400},
+        responses={
+            200: BulkMeasurementsResultSerializer,
+            400: BULK_400,
+            415: BULK_415,
+        },
     )
     def post(self, request: Request) -> Response:
         started = time.perf_counter()

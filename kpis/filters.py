@@ -22,6 +22,8 @@ class StrictBooleanFilter(filters.TypedChoiceFilter):
 
 
 class KpiFilter(filters.FilterSet):
+    """Filters of /api/v1/kpis/; a parameter sent empty is a 400, not ignored."""
+
     product = filters.ModelChoiceFilter(queryset=Product.objects.all())
     category = filters.ChoiceFilter(choices=Category.choices)
     direction = filters.ChoiceFilter(choices=Direction.choices)
@@ -39,3 +41,11 @@ class KpiFilter(filters.FilterSet):
             "objective",
             "is_active",
         ]
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        for name in self.filters:
+            if name in self.data and self.data.get(name) == "":
+                self.form.add_error(name, "Give a value, or leave the parameter out.")
+                valid = False
+        return valid
