@@ -4,6 +4,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from accounts import api as accounts_api
+from health import api as health_api
 from hiring import api as hiring_api
 from kpis import api as kpis_api
 from portfolio import api as portfolio_api
@@ -35,6 +36,32 @@ router.register("kpis", kpis_api.KpiViewSet, basename="kpi")
 
 urlpatterns = [
     path("auth/token/", accounts_api.TokenView.as_view(), name="auth-token"),
+    path(
+        "products/<int:pk>/health/",
+        health_api.ProductHealthView.as_view(),
+        name="product-health",
+    ),
+    path(
+        "products/<int:pk>/health/history/",
+        health_api.ProductHealthHistoryView.as_view(),
+        name="product-health-history",
+    ),
+    path(
+        "health/portfolio/",
+        health_api.PortfolioHealthView.as_view(),
+        name="health-portfolio",
+    ),
+    path("health/policy/", health_api.PolicyView.as_view(), name="health-policy"),
+    path(
+        "health/recompute/",
+        health_api.RecomputeView.as_view(),
+        name="health-recompute",
+    ),
+    path(
+        "health/tasks/<uuid:task_id>/",
+        health_api.TaskView.as_view(),
+        name="health-task",
+    ),
     path("hiring/funnel/", hiring_api.HiringFunnelView.as_view(), name="hiring-funnel"),
     *router.urls,
     path(

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Case, CharField, FloatField, Q, QuerySet, Value, When
 from django.utils.text import slugify
 
 from accounts.models import User
@@ -354,6 +354,50 @@ def product_health_store(
     finally:
         del product.skip_history_when_saving  # type: ignore[attr-defined]
     return True
+
+
+def products_health_store_many(
+    *,
+    rows: Iterable[tuple[int, float | None, str, float | None]],
+    computed_at: datetime,
+) -> int:
+    """Copy one run's computed health onto many products, where newer than stored.
+
+    For the health engine: `rows` are (product id, score, status, trend), all
+    computed at `computed_at`. One UPDATE of the health columns only (a
+    concurrent save of other fields cannot undo it, nor it them), and only
+    where the stored health is older — a slower, older run never overwrites a
+    newer one. No change-history row. Returns how many products it wrote.
+    """
+    rows = list(rows)
+    if not rows:
+        return 0
+    for _, _, status, _ in rows:
+        if status not in HealthStatus.values:
+            raise ValueError(f"Unknown health status {status!r}")
+
+    def case(values: dict[int, Any], output: Any) -> Case:
+        return Case(
+            *(
+                When(pk=pk, then=Value(v, output_field=output))
+                for pk, v in values.items()
+            ),
+            output_field=output,
+        )
+
+    ids = [row[0] for row in rows]
+    return (
+        Product.objects.filter(pk__in=ids)
+        .filter(
+            Q(health_computed_at__isnull=True) | Q(health_computed_at__lt=computed_at)
+        )
+        .update(
+            health_score=case({r[0]: r[1] for r in rows}, FloatField()),
+            health_status=case({r[0]: r[2] for r in rows}, CharField()),
+            health_trend=case({r[0]: r[3] for r in rows}, FloatField()),
+            health_computed_at=computed_at,
+        )
+    )
 
 
 # --- insights -----------------------------------------------------------------

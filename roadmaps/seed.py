@@ -208,7 +208,9 @@ def _seed_launches(
                 product=product,
                 name=name,
                 launch_date=today + timedelta(days=offset),
-                release=product.releases.filter(shipped_on__isnull=True).first(),
+                release=Release.objects.filter(
+                    product=product, shipped_on__isnull=True
+                ).first(),
                 status=status,
                 segments=list(product.segments.all()),
                 channels=["email", "webinar", "blog", "sales"][: 2 + done % 3],

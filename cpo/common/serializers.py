@@ -123,11 +123,12 @@ class ModelListSerializer(serializers.ListSerializer):
 
     def to_representation(self, data: Any) -> list[Any]:
         items = list(data.all() if isinstance(data, models.Manager) else data)
-        model = getattr(getattr(self.child, "Meta", None), "model", None)
+        child: Any = self.child
+        model = getattr(getattr(child, "Meta", None), "model", None)
         if items and model is not None:
-            for field in self.child.fields.values():
+            for field in child.fields.values():
                 if isinstance(field, StrictManyRelatedField) and not field.write_only:
-                    self._load_ids(model, field.source, items)
+                    self._load_ids(model, str(field.source), items)
         return super().to_representation(items)
 
     @staticmethod
@@ -138,7 +139,7 @@ class ModelListSerializer(serializers.ListSerializer):
             return
         if not isinstance(m2m, models.ManyToManyField):
             return
-        through = m2m.remote_field.through
+        through: Any = m2m.remote_field.through
         own = through._meta.get_field(m2m.m2m_field_name()).attname
         other = through._meta.get_field(m2m.m2m_reverse_field_name()).attname
         ids: dict[Any, list[Any]] = {item.pk: [] for item in items}

@@ -253,6 +253,12 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "cpo.common.schema.finish_schema",
     ],
+    # Names for choice sets shared by several fields (else "Status23cEnum").
+    "ENUM_NAME_OVERRIDES": {
+        "HealthStatusEnum": "portfolio.models.HealthStatus",
+        "RunStateEnum": "health.models.RunState",
+        "ComponentNameEnum": "health.scoring.COMPONENT_NAMES",
+    },
     # Base-class docstrings are about the code, not for a client's reader.
     "GET_LIB_DOC_EXCLUDES": "accounts.schema.lib_doc_excludes",
 }
@@ -283,6 +289,20 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "purge-expired-api-tokens": {
         "task": "accounts.tasks.tokens_purge_expired_task",
+        "schedule": timedelta(hours=24),
+    },
+    # SPEC §2: a full recompute every hour, a portfolio point at least daily,
+    # and the daily thinning of old snapshots.
+    "health-recompute-all": {
+        "task": "health.tasks.health_recompute_all_task",
+        "schedule": timedelta(hours=1),
+    },
+    "health-portfolio-snapshot": {
+        "task": "health.tasks.health_portfolio_snapshot_task",
+        "schedule": timedelta(hours=24),
+    },
+    "health-snapshots-prune": {
+        "task": "health.tasks.health_snapshots_prune_task",
         "schedule": timedelta(hours=24),
     },
 }

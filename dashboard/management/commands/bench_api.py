@@ -116,7 +116,7 @@ def seed(products: int) -> None:
         )
         for i in range(products)
     )
-    through = Product.segments.through
+    through: Any = Product.segments.through
     through.objects.bulk_create(
         through(product=p, segment=segments[(i + k) % 60])
         for i, p in enumerate(made)
