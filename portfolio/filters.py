@@ -3,6 +3,7 @@
 from django_filters import rest_framework as filters
 
 from accounts.models import User
+from cpo.common.filters import StrictFilterSet
 
 from .models import (
     HealthStatus,
@@ -16,7 +17,7 @@ from .models import (
 )
 
 
-class ProductFilter(filters.FilterSet):
+class ProductFilter(StrictFilterSet):
     lifecycle_stage = filters.ChoiceFilter(choices=LifecycleStage.choices)
     horizon = filters.ChoiceFilter(choices=Horizon.choices)
     health_status = filters.ChoiceFilter(choices=HealthStatus.choices)
@@ -30,7 +31,7 @@ class ProductFilter(filters.FilterSet):
         fields = ["lifecycle_stage", "horizon", "health_status", "product_line"]
 
 
-class InsightFilter(filters.FilterSet):
+class InsightFilter(StrictFilterSet):
     product = filters.ModelChoiceFilter(
         field_name="products", queryset=Product.objects.all()
     )

@@ -4,38 +4,19 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django_filters import rest_framework as filters
-from rest_framework.exceptions import ValidationError
 
+from cpo.common.filters import StrictFilterSet
 from portfolio.models import Insight, Objective, Product
 
 from .models import ItemKind, ItemStatus, Launch, LaunchStatus, Release, RoadmapItem
 from .models import Timeframe as TimeframeChoices
 from .selectors import overdue_q
 
-RANGE_SUFFIXES = ("after", "before", "min", "max")
-
-
-class NoBlankFilterSet(filters.FilterSet):
-    """A FilterSet that answers 400 to an empty parameter (`?status=`,
-    `?target_date_after=`): django-filter would ignore it, and the schema says
-    each is a choice, an id or a date, so an empty one is bad input."""
-
-    def is_valid(self) -> bool:
-        names = set()
-        for name in self.filters:
-            names.add(name)
-            names.update(f"{name}_{suffix}" for suffix in RANGE_SUFFIXES)
-        blank = sorted(k for k in names & set(self.data) if self.data.get(k) == "")
-        if blank:
-            raise ValidationError({k: ["May not be empty."] for k in blank})
-        return super().is_valid()
-
-
 # A choice, not a BooleanFilter: django-filter's boolean silently ignores "maybe".
 YES_NO = [("true", "true"), ("false", "false")]
 
 
-class ReleaseFilter(NoBlankFilterSet):
+class ReleaseFilter(StrictFilterSet):
     product = filters.ModelChoiceFilter(queryset=Product.objects.all())
     target_date = filters.DateFromToRangeFilter(
         help_text="target_date_after / target_date_before (inclusive)."
@@ -54,7 +35,7 @@ class ReleaseFilter(NoBlankFilterSet):
         return queryset.filter(shipped_on__isnull=value != "true")
 
 
-class RoadmapItemFilter(NoBlankFilterSet):
+class RoadmapItemFilter(StrictFilterSet):
     product = filters.ModelChoiceFilter(queryset=Product.objects.all())
     status = filters.ChoiceFilter(choices=ItemStatus.choices)
     timeframe = filters.ChoiceFilter(choices=TimeframeChoices.choices)
@@ -106,7 +87,7 @@ class RoadmapItemFilter(NoBlankFilterSet):
         return queryset.exclude(overdue_q())
 
 
-class LaunchFilter(NoBlankFilterSet):
+class LaunchFilter(StrictFilterSet):
     product = filters.ModelChoiceFilter(queryset=Product.objects.all())
     status = filters.ChoiceFilter(choices=LaunchStatus.choices)
     release = filters.ModelChoiceFilter(queryset=Release.objects.all())

@@ -161,3 +161,22 @@ def test_model_delete_deletes_with_the_actor_in_history(make_user):
     record = ProductLine.history.filter(id=pk).latest("history_date")
     assert record.history_type == "-"
     assert record.history_user == actor
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("url", "param"),
+    [
+        ("/api/v1/products/", "lifecycle_stage"),
+        ("/api/v1/products/", "manager"),
+        ("/api/v1/insights/", "source"),
+        ("/api/v1/roadmap-items/", "status"),
+        ("/api/v1/roadmap-items/", "target_date_after"),
+        ("/api/v1/launches/", "status"),
+    ],
+)
+def test_a_filter_sent_empty_is_a_400_naming_it(api_as, users, url, param):
+    response = api_as(users["cpo"]).get(url, {param: ""})
+
+    assert response.status_code == 400
+    assert response.json() == {param: ["Give a value, or leave the parameter out."]}
