@@ -428,7 +428,9 @@ class CandidateViewSet(ServiceModelViewSet):
         responses=CandidateSerializer,
     )
     @action(detail=True, methods=["post"])
-    def anonymise(self, request: Request, pk: int | None = None) -> Response:
+    def anonymise(
+        self, request: Request, pk: int | None = None, **kwargs: Any
+    ) -> Response:
         candidate = services.candidate_anonymise(
             candidate=self.get_object(), actor=request.user
         )
@@ -490,7 +492,7 @@ class ApplicationViewSet(ServiceModelViewSet):
         methods=["post"],
         permission_classes=[ReadPolicyPermission],
     )
-    def move(self, request: Request, pk: int | None = None) -> Response:
+    def move(self, request: Request, pk: int | None = None, **kwargs: Any) -> Response:
         application = self.get_object()
         body = ApplicationMoveSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -510,7 +512,7 @@ class ApplicationViewSet(ServiceModelViewSet):
         responses=StageMoveSerializer(many=True),
     )
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
-    def moves(self, request: Request, pk: int | None = None) -> Response:
+    def moves(self, request: Request, pk: int | None = None, **kwargs: Any) -> Response:
         application = self.get_object()
         moves = selectors.application_moves(application=application)
         return Response(StageMoveSerializer(moves, many=True).data)

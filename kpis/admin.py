@@ -105,6 +105,16 @@ class KpiInlineFormSet(BaseInlineFormSet):
 
     actor: Any = None
 
+    def __init__(self, data: Any = None, files: Any = None, **kwargs: Any) -> None:
+        prefix = kwargs.get("prefix") or self.get_default_prefix()
+        if data is not None and f"{prefix}-TOTAL_FORMS" not in data:
+            # A product form posted without its KPI rows (a script, a page from
+            # before the inline existed) changes no KPIs instead of failing.
+            data = data.copy()
+            data[f"{prefix}-TOTAL_FORMS"] = "0"
+            data[f"{prefix}-INITIAL_FORMS"] = "0"
+        super().__init__(data, files, **kwargs)
+
     def save_new(self, form: Any, commit: bool = True) -> Any:
         data = {
             n: form.cleaned_data[n] for n in INLINE_FIELDS if n in form.cleaned_data

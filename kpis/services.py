@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
@@ -63,6 +63,10 @@ class Mode:
     ALL = (ATOMIC, PARTIAL)
 
 
+MSG_KPI_GONE = (
+    "A KPI named in this batch was deleted meanwhile; nothing was written. "
+    "Send the batch again."
+)
 MSG_TOO_MANY = "At most {limit:,} rows per request; this one has {count:,}."
 
 
@@ -291,6 +295,9 @@ def _write_postgresql(rows: Sequence[ValidRow], source: str) -> int:
     buffer.seek(0)
     table = Measurement._meta.db_table
     with connection.cursor() as cursor:
+        # Foreign keys checked now, not at commit: a KPI deleted since the lookup
+        # is then an error this service can report (and the cost is the same).
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(
             "CREATE TEMPORARY TABLE kpis_ingest "
             "(kpi_id bigint, measured_at timestamptz, value double precision) "
@@ -400,7 +407,12 @@ def measurements_ingest(
     result.timings["validate"] = validated - started
     if errors and mode == Mode.ATOMIC:
         return result
-    result.created = _write(valid, source)
+    try:
+        result.created = _write(valid, source)
+    except IntegrityError as exc:
+        # A KPI of the batch was deleted between the lookup and the write. (No
+        # savepoint needed: the error leaves this atomic block, which rolls back.)
+        raise ValidationError({"measurements": [MSG_KPI_GONE]}) from exc
     result.timings["write"] = time.perf_counter() - validated
     result.updated = len(valid) - result.created
     result.product_ids = {row[1] for row in valid}

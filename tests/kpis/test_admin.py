@@ -374,3 +374,17 @@ def test_import_page_is_refused_to_roles_without_measurement_writes(make_user):
     response = admin_client(recruiter).get(IMPORT)
 
     assert response.status_code == 403
+
+
+def test_product_form_posted_without_kpi_rows_keeps_the_kpis(pm, own_kpi):
+    data = product_form(own_kpi.product)
+    for key in [k for k in data if k.startswith("kpis-")]:
+        del data[key]
+    data["vision"] = "Sharper"
+
+    response = admin_client(pm).post(PRODUCT_CHANGE.format(own_kpi.product_id), data)
+
+    assert response.status_code == 302
+    own_kpi.product.refresh_from_db()
+    assert own_kpi.product.vision == "Sharper"
+    assert Kpi.objects.filter(pk=own_kpi.pk).exists()
