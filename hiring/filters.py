@@ -6,12 +6,11 @@ an empty list, exactly like an id that does not exist, so no filter tells a
 product manager whether someone else's candidate exists.
 """
 
-from typing import Any
-
 from django import forms
 from django_filters import rest_framework as filters
 
 from accounts.models import User
+from cpo.common.filters import StrictBooleanFilter, StrictFilterSet
 from portfolio.models import Product
 
 from .models import (
@@ -32,50 +31,6 @@ class IdFilter(filters.NumberFilter):
     """An integer id, compared without looking the object up."""
 
     field_class = forms.IntegerField
-
-
-class StrictBooleanField(forms.Field):
-    """`true` or `false`; anything else (`null`, `1`, an empty value) is a 400."""
-
-    def to_python(self, value: Any) -> bool | None:
-        if value is None:
-            return None
-        if isinstance(value, str) and value.lower() in ("true", "false"):
-            return value.lower() == "true"
-        raise forms.ValidationError("Must be true or false.", code="invalid")
-
-
-class StrictBooleanFilter(filters.BooleanFilter):
-    field_class = StrictBooleanField
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        # A plain input: django-filter's BooleanWidget reads anything else as
-        # "no filter", which would hide the client's mistake.
-        kwargs.setdefault("widget", forms.TextInput)
-        super().__init__(*args, **kwargs)
-
-
-class StrictFilterSet(filters.FilterSet):
-    """A parameter sent with an empty value is a 400, not "no filter".
-
-    The schema says what each parameter holds (an id, one of the choices); an
-    empty value is none of them, and a client that sends one has a bug to see.
-    """
-
-    BLANK = "Give a value, or leave the parameter out."
-
-    def is_valid(self) -> bool:
-        valid = super().is_valid()
-        getlist = getattr(self.data, "getlist", lambda name: [self.data.get(name)])
-        blank = [
-            name
-            for name in self.filters
-            if name in self.data and any(v == "" for v in getlist(name))
-        ]
-        for name in blank:
-            if name not in self.form.errors:
-                self.form.add_error(name, self.BLANK)
-        return valid and not blank
 
 
 class TeamFilter(StrictFilterSet):

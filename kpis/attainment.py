@@ -1,7 +1,3 @@
-# Held to mypy --strict's flags here (pyproject's per-module strict list is shared):
-# mypy: disallow-untyped-defs, disallow-incomplete-defs, disallow-any-generics
-# mypy: warn-return-any, disallow-untyped-calls, disallow-untyped-decorators
-# mypy: strict-equality, no-implicit-reexport, disallow-subclassing-any
 """KPI attainment and staleness (SPEC §2): a pure function, shared by the KPI API
 and the health engine so that both always give the same figure.
 

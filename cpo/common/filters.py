@@ -2,8 +2,11 @@
 
 from typing import Any
 
+from django import forms
 from django.db.models import F, OrderBy, QuerySet
 from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.request import Request
@@ -33,6 +36,29 @@ class StrictFilterSet(filters.FilterSet):
         if blank:
             raise ValidationError({name: [self.BLANK] for name in blank})
         return bool(super().is_valid())
+
+
+class StrictBooleanField(forms.Field):
+    """`true` or `false`; anything else (`1`, `yes`, `null`) is a 400."""
+
+    def to_python(self, value: Any) -> bool | None:
+        if value is None:
+            return None
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        raise forms.ValidationError("Must be true or false.", code="invalid")
+
+
+@extend_schema_field(OpenApiTypes.BOOL)
+class StrictBooleanFilter(filters.BooleanFilter):
+    """A boolean filter that refuses what it cannot read (django-filter's
+    BooleanWidget reads anything else as "no filter", hiding the mistake)."""
+
+    field_class = StrictBooleanField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", forms.TextInput)
+        super().__init__(*args, **kwargs)
 
 
 class StrictSearchFilter(SearchFilter):
