@@ -152,7 +152,7 @@ class PolicySerializer(serializers.Serializer):
         }
 
 
-class RecomputeRequestSerializer(serializers.Serializer):
+class RecomputeSerializer(serializers.Serializer):
     products = StrictPrimaryKeyRelatedField(
         many=True,
         queryset=Product.objects.all(),
@@ -316,11 +316,11 @@ class RecomputeView(APIView):
     permission_classes = [HasRole.of(Role.CPO)]
 
     @extend_schema(
-        request=RecomputeRequestSerializer,
+        request=RecomputeSerializer,
         responses={202: RecomputeAcceptedSerializer},
     )
     def post(self, request: Request) -> Response:
-        body = RecomputeRequestSerializer(data=request.data)
+        body = RecomputeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         products = body.validated_data.get("products")
         run = services.health_recompute_request(

@@ -48,7 +48,10 @@ from .policies import roadmap_policy
 # --- serializers ----------------------------------------------------------------
 
 
-@extend_schema_field({"type": "number", "enum": list(RICE_IMPACTS), "nullable": True})
+# A number, not an enum of numbers: generated clients (openapi-python-client)
+# support only string and integer enums. The scale is in the description, and
+# anything off it is a 400 naming the scale.
+@extend_schema_field({"type": "number", "nullable": True})
 class RiceImpactField(StrictFloatField):
     """RICE impact: one of 0.25, 0.5, 1, 2, 3."""
 

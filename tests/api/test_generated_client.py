@@ -162,3 +162,64 @@ def test_generated_client_reads_a_404_as_an_error_detail(api, client):
     assert response.status_code == 404
     assert isinstance(response.parsed, models.ErrorDetail)
     assert response.parsed.detail == "No Product matches the given query."
+
+
+def test_generated_client_pushes_bulk_measurements_by_product_and_key(api, client):
+    from kpis.models import Measurement
+    from tests.factories.kpis import KpiFactory
+
+    kpi = KpiFactory(key="nps")
+    models = module(api, "models")
+    rows = [
+        models.BulkMeasurementRowRequest(
+            product=kpi.product.slug,
+            kpi_key="nps",
+            measured_at=f"2026-11-0{day}",
+            value=30.0 + day,
+        )
+        for day in (1, 2)
+    ]
+
+    result = module(api, "api.measurements.measurements_bulk_create").sync(
+        client=client, body=models.BulkMeasurementsRequest(measurements=rows)
+    )
+
+    assert isinstance(result, models.BulkMeasurementsResult)
+    assert (result.created, result.updated, result.errors) == (2, 0, [])
+    assert Measurement.objects.filter(kpi=kpi).count() == 2
+
+
+def test_generated_client_recomputes_and_reads_progress_and_portfolio(api, client):
+    from tests.factories.kpis import KpiFactory, MeasurementFactory
+
+    MeasurementFactory(kpi=KpiFactory(baseline=0, target=100), value=80.0)
+    models = module(api, "models")
+    health = "api.health.health_"
+
+    accepted = module(api, health + "recompute_create").sync(
+        client=client, body=models.RecomputeRequest()
+    )
+    progress = module(api, health + "tasks_retrieve").sync(
+        accepted.task_id, client=client
+    )
+    portfolio = module(api, health + "portfolio_retrieve").sync(client=client)
+
+    assert isinstance(accepted, models.RecomputeAccepted)
+    assert (progress.state.value, progress.done, progress.total) == ("success", 1, 1)
+    assert (portfolio.score, portfolio.status.value) == (80.0, "healthy")
+    assert portfolio.counts.healthy == 1
+
+
+def test_generated_client_reads_the_hiring_funnel(api, client):
+    from tests.factories.hiring import ApplicationFactory
+
+    ApplicationFactory()
+    models = module(api, "models")
+
+    funnel = module(api, "api.hiring.hiring_funnel_retrieve").sync(client=client)
+
+    assert isinstance(funnel, models.Funnel)
+    assert [s.stage.value for s in funnel.stages][:2] == ["applied", "screening"]
+    assert (funnel.stages[0].current, funnel.stages[0].reached) == (1, 1)
+    assert funnel.median_time_to_fill_days is None
+    assert funnel.open_positions_by_age.field_0_30 == 1  # opened 10 days ago
