@@ -74,15 +74,48 @@ INSIGHT_FIELDS = (
 # --- shared helpers -----------------------------------------------------------
 
 
+class _ChangedProducts:
+    """The products a transaction changed: one signal for all of them on commit.
+
+    A seed, an admin bulk action or a CSV import calls many services in one
+    transaction; each would otherwise send its own signal (and start its own
+    recompute where tasks run in-process).
+    """
+
+    def __init__(self) -> None:
+        self.ids: set[int] = set()
+        self.sent = False
+
+    def __call__(self) -> None:
+        self.sent = True
+        product_data_changed.send(sender=Product, product_ids=sorted(self.ids))
+
+
 def products_changed_notify(*, product_ids: Iterable[int]) -> None:
-    """Send `product_data_changed` for these products once the transaction commits."""
-    ids = sorted({int(pk) for pk in product_ids})
+    """Send `product_data_changed` for these products once the transaction commits.
+
+    Calls within one transaction fold into one signal carrying every product.
+    """
+    ids = {int(pk) for pk in product_ids}
     if not ids:
         return
-    transaction.on_commit(
-        lambda: product_data_changed.send(sender=Product, product_ids=ids),
-        robust=True,
+    conn = transaction.get_connection()
+    # The pending callback of this transaction, if still registered: a rolled-
+    # back block discards its callbacks, and a fresh one is registered then.
+    pending = next(
+        (
+            func
+            for _, func, _ in conn.run_on_commit
+            if isinstance(func, _ChangedProducts) and not func.sent
+        ),
+        None,
     )
+    if pending is None or not conn.in_atomic_block:
+        pending = _ChangedProducts()
+        pending.ids |= ids
+        transaction.on_commit(pending, robust=True)
+        return
+    pending.ids |= ids
 
 
 # --- product lines, objectives, segments ---------------------------------------

@@ -365,3 +365,38 @@ def test_deleting_unreferenced_objects_works_and_leaves_no_link(users, api_as):
     assert (
         api_as(users["cpo"]).delete(f"{API}/segments/{segment.pk}/").status_code == 204
     )
+
+
+def test_changes_in_one_transaction_send_one_signal_with_every_product(
+    received, django_capture_on_commit_callbacks
+):
+    from django.db import transaction
+
+    from portfolio.services import products_changed_notify
+
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            products_changed_notify(product_ids=[3, 1])
+            products_changed_notify(product_ids=[2, 3])
+
+    assert received == [[1, 2, 3]]
+
+
+def test_a_rolled_back_block_sends_nothing_for_its_products(
+    received, django_capture_on_commit_callbacks
+):
+    from django.db import transaction
+
+    from portfolio.services import products_changed_notify
+
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    products_changed_notify(product_ids=[7])
+                    raise RuntimeError("refused")
+            except RuntimeError:
+                pass
+            products_changed_notify(product_ids=[8])
+
+    assert received == [[8]]
