@@ -24,7 +24,6 @@ from drf_spectacular.utils import (
 from rest_framework import serializers, status
 from rest_framework.exceptions import ParseError, UnsupportedMediaType, ValidationError
 from rest_framework.generics import GenericAPIView
-from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -32,6 +31,7 @@ from rest_framework.views import APIView
 
 from accounts.permissions import PolicyPermission
 from accounts.viewsets import ServiceModelViewSet
+from cpo.common.pagination import CursorPagination
 from cpo.common.serializers import (
     ModelSerializer,
     StrictChoiceField,

@@ -5,6 +5,15 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 
 
+class CursorPagination(pagination.CursorPagination):
+    """Cursor pages: `next` and `previous` are always there (null at the ends)."""
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        paginated = super().get_paginated_response_schema(schema)
+        paginated["required"] = ["next", "previous", "results"]
+        return paginated
+
+
 class PageNumberPagination(pagination.PageNumberPagination):
     """SPEC §4 lists: ?page= and ?page_size= (1 to 500; anything else is a 400)."""
 

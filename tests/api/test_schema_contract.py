@@ -49,9 +49,12 @@ def test_path_ids_are_integers(schema):
         for p in op.get("parameters", [])
         if p["in"] == "path"
     }
+    # A recompute's task id is a UUID, in its path as in the 202 body.
+    task = typed.pop(("/api/v1/health/tasks/{task_id}/", "task_id"))
 
     assert typed  # there are detail paths
     assert set(typed.values()) == {"integer"}
+    assert task == "string"
 
 
 def test_no_path_has_a_format_suffix_twin(schema):

@@ -374,10 +374,9 @@ def test_changes_in_one_transaction_send_one_signal_with_every_product(
 
     from portfolio.services import products_changed_notify
 
-    with django_capture_on_commit_callbacks(execute=True):
-        with transaction.atomic():
-            products_changed_notify(product_ids=[3, 1])
-            products_changed_notify(product_ids=[2, 3])
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        products_changed_notify(product_ids=[3, 1])
+        products_changed_notify(product_ids=[2, 3])
 
     assert received == [[1, 2, 3]]
 
@@ -389,14 +388,13 @@ def test_a_rolled_back_block_sends_nothing_for_its_products(
 
     from portfolio.services import products_changed_notify
 
-    with django_capture_on_commit_callbacks(execute=True):
-        with transaction.atomic():
-            try:
-                with transaction.atomic():
-                    products_changed_notify(product_ids=[7])
-                    raise RuntimeError("refused")
-            except RuntimeError:
-                pass
-            products_changed_notify(product_ids=[8])
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        try:
+            with transaction.atomic():
+                products_changed_notify(product_ids=[7])
+                raise RuntimeError("refused")
+        except RuntimeError:
+            pass
+        products_changed_notify(product_ids=[8])
 
     assert received == [[8]]
