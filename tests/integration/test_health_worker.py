@@ -47,6 +47,7 @@ def test_the_cpo_recompute_reaches_success_through_the_worker(
         MeasurementFactory(
             kpi=KpiFactory(product=ProductFactory(name=f"P{n}"), baseline=0, target=10),
             value=5.0,
+            measured_at=timezone.now(),  # fresh: the factory's sequence goes back
         )
     client = api_as(make_user("cpo"))
 
