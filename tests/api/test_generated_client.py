@@ -190,9 +190,9 @@ def test_generated_client_pushes_bulk_measurements_by_product_and_key(api, clien
 
 
 def test_generated_client_recomputes_and_reads_progress_and_portfolio(api, client):
-    from tests.factories.kpis import KpiFactory, MeasurementFactory
-
     from django.utils import timezone
+
+    from tests.factories.kpis import KpiFactory, MeasurementFactory
 
     MeasurementFactory(
         kpi=KpiFactory(baseline=0, target=100), value=80.0, measured_at=timezone.now()
