@@ -132,6 +132,7 @@ def seed(products: int) -> None:
     through.objects.bulk_create(
         through(product=p, user=managers[i % 60]) for i, p in enumerate(made)
     )
+    seed_apps(made, managers)
     insights = Insight.objects.bulk_create(
         Insight(
             title=f"bench insight {i}",
@@ -148,6 +149,98 @@ def seed(products: int) -> None:
         through(insight=insight, product=made[(i + k) % len(made)])
         for i, insight in enumerate(insights)
         for k in range(2)
+    )
+
+
+def seed_apps(products: list[Product], managers: list[Any]) -> None:
+    """Give every other list at least 50 rows (roadmaps, KPIs, hiring)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from hiring.models import Application, Candidate, Interview, Position, Team
+    from kpis.models import Kpi, Measurement
+    from roadmaps.models import Launch, Release, RoadmapItem
+
+    today = timezone.localdate()
+    now = timezone.now()
+    some = products[:100]
+    Release.objects.bulk_create(
+        Release(product=p, name=f"R{k}", target_date=today + timedelta(days=30 * k))
+        for p in some
+        for k in range(2)
+    )
+    RoadmapItem.objects.bulk_create(
+        RoadmapItem(
+            product=p,
+            title=f"Item {k}",
+            kind="feature",
+            status="planned",
+            timeframe="next",
+            target_date=today + timedelta(days=10 * k),
+            reach=1000,
+            impact=1.0,
+            confidence=80,
+            effort=2.0,
+        )
+        for p in some
+        for k in range(2)
+    )
+    Launch.objects.bulk_create(
+        Launch(product=p, name="Launch", launch_date=today, status="planned")
+        for p in some
+    )
+    kpis = Kpi.objects.bulk_create(
+        Kpi(
+            product=p,
+            key="nps",
+            name="NPS",
+            category="customer",
+            unit="pt",
+            direction="higher_is_better",
+            baseline=10.0,
+            target=50.0,
+            cadence="weekly",
+        )
+        for p in some
+    )
+    Measurement.objects.bulk_create(
+        Measurement(kpi=kpi, measured_at=now - timedelta(days=1), value=30.0)
+        for kpi in kpis
+    )
+    teams = Team.objects.bulk_create(
+        Team(product=p, name=f"{p.slug} team", planned_headcount=5, current_headcount=3)
+        for p in some
+    )
+    positions = Position.objects.bulk_create(
+        Position(
+            team=team,
+            title="Engineer",
+            level="Senior",
+            status="open",
+            opened_on=today - timedelta(days=20),
+            hiring_manager=managers[i % len(managers)],
+        )
+        for i, team in enumerate(teams)
+    )
+    candidates = Candidate.objects.bulk_create(
+        Candidate(
+            full_name=f"Candidate {i}", email=f"c{i}@example.com", source="inbound"
+        )
+        for i in range(100)
+    )
+    applications = Application.objects.bulk_create(
+        Application(candidate=c, position=positions[i % len(positions)])
+        for i, c in enumerate(candidates)
+    )
+    Interview.objects.bulk_create(
+        Interview(
+            application=a,
+            interviewer=managers[i % len(managers)],
+            kind="technical",
+            scheduled_at=now,
+        )
+        for i, a in enumerate(applications)
     )
 
 
