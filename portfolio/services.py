@@ -13,6 +13,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Case, CharField, FloatField, Q, QuerySet, Value, When
+from django.db.models.functions import Cast
 from django.utils.text import slugify
 
 from accounts.models import User
@@ -376,13 +377,17 @@ def products_health_store_many(
         if status not in HealthStatus.values:
             raise ValueError(f"Unknown health status {status!r}")
 
-    def case(values: dict[int, Any], output: Any) -> Case:
-        return Case(
-            *(
-                When(pk=pk, then=Value(v, output_field=output))
-                for pk, v in values.items()
+    def case(values: dict[int, Any], output: Any) -> Cast:
+        # Cast: PostgreSQL types a CASE whose branches are all NULL as text.
+        return Cast(
+            Case(
+                *(
+                    When(pk=pk, then=Value(v, output_field=output))
+                    for pk, v in values.items()
+                ),
+                output_field=output,
             ),
-            output_field=output,
+            output,
         )
 
     ids = [row[0] for row in rows]
