@@ -31,7 +31,7 @@ from portfolio.policies import manages
 from roadmaps.models import OPEN_STATUSES, ItemStatus
 from roadmaps.policies import roadmap_policy
 
-from . import charts, explain, selectors
+from . import charts, explain, rows, selectors
 
 STATUS_ORDER = [
     HealthStatus.CRITICAL,
@@ -119,7 +119,7 @@ class PortfolioView(PageAccessMixin, TemplateView):
         status_filter = self.request.GET.get("status", "")
         if status_filter not in STATUS_LABELS:
             status_filter = ""
-        rows = selectors.portfolio_product_rows(user=user, now=now, sort=sort)
+        products = selectors.portfolio_product_rows(user=user, now=now, sort=sort)
         snapshot = selectors.portfolio_snapshot_current()
         history = _per_day(selectors.portfolio_history(since=now - timedelta(days=180)))
 
@@ -128,7 +128,7 @@ class PortfolioView(PageAccessMixin, TemplateView):
         horizons: Counter[str] = Counter()
         budget: defaultdict[str, Decimal] = defaultdict(Decimal)
         table = []
-        for row in rows:
+        for row in products:
             counts[row["health_status"]] += 1
             stages[row["lifecycle_stage"]] += 1
             horizons[row["horizon"]] += 1
@@ -194,6 +194,7 @@ class PortfolioView(PageAccessMixin, TemplateView):
                     what="Portfolio score",
                 ),
                 "rows": table,
+                "rows_html": rows.product_rows_html(table),
                 "total": total,
                 "status_filter": status_filter,
                 "status_filter_label": STATUS_LABELS.get(status_filter, ""),
