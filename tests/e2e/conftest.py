@@ -33,3 +33,7 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(autouse=True)
 def _need_chromium():
     need("Chromium", chromium_available(), f"{CHROMIUM} is not installed")
+
+
+# The recompute test drives a real Celery worker (tests/workers.py).
+from tests.workers import celery_worker  # noqa: E402, F401 — a fixture
