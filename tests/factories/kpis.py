@@ -31,6 +31,8 @@ class MeasurementFactory(factory.django.DjangoModelFactory):
 
     kpi = factory.SubFactory(KpiFactory)
     # Distinct moments, newest first, so batches never collide on (kpi, time).
-    measured_at = factory.Sequence(lambda n: timezone.now() - timedelta(hours=n))
+    # Distinct moments a minute apart, recent enough for any cadence within
+    # 10,000 measurements of a test session (older ones make KPIs stale).
+    measured_at = factory.Sequence(lambda n: timezone.now() - timedelta(minutes=n))
     value = 15.0
     source = "api"

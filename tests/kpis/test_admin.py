@@ -148,7 +148,10 @@ def test_pm_sees_another_products_kpis_read_only(pm, other_kpi):
 
 
 def test_kpi_changelist_shows_latest_and_attainment(cpo, own_kpi):
-    MeasurementFactory(kpi=own_kpi, value=15.0)
+    from django.utils import timezone
+
+    # Fresh: the factory's moments reach back past staleness in a long run.
+    MeasurementFactory(kpi=own_kpi, value=15.0, measured_at=timezone.now())
 
     page = admin_client(cpo).get("/admin/kpis/kpi/")
 
