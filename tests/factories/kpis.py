@@ -30,9 +30,8 @@ class MeasurementFactory(factory.django.DjangoModelFactory):
         model = Measurement
 
     kpi = factory.SubFactory(KpiFactory)
-    # Distinct moments, newest first, so batches never collide on (kpi, time).
-    # Distinct moments a minute apart, recent enough for any cadence within
-    # 10,000 measurements of a test session (older ones make KPIs stale).
+    # Distinct moments, newest first and a minute apart: batches never collide on
+    # (kpi, time), and 10,000 of them in a session stay fresh for any cadence.
     measured_at = factory.Sequence(lambda n: timezone.now() - timedelta(minutes=n))
     value = 15.0
     source = "api"
