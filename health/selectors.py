@@ -137,20 +137,7 @@ def health_inputs_gather(
     )
     kpis: dict[int, list[scoring.KpiInput]] = defaultdict(list)
     kpi_rows = _kpi_rows(product_ids, now)
-    kpi_fields = (
-        "id",
-        "key",
-        "name",
-        "unit",
-        "direction",
-        "baseline",
-        "target",
-        "cadence",
-        "weight",
-        "is_active",
-        "latest_value",
-        "latest_at",
-    )
+    kpi_fields = (*KPI_COLUMNS[1:], "latest_value", "latest_at")
     for product_id, *values in kpi_rows:
         kpis[product_id].append(
             scoring.KpiInput(**dict(zip(kpi_fields, values, strict=True)))
