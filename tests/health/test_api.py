@@ -4,6 +4,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 
 from accounts.roles import ALL_ROLES
 from health.models import HealthPolicy, ProductSnapshot, RecomputeRun
@@ -134,7 +135,12 @@ def test_the_cpo_replaces_the_policy_and_a_full_recompute_runs(
     scored_product()
     new = {**POLICY, "weights": {"kpi": 1.0, "delivery": 0.0, "staffing": 0.0}}
 
-    with django_capture_on_commit_callbacks(execute=True):
+    # At the moment the product's data was made for (its weekly KPI goes stale
+    # 14 days after NOW - 1 day).
+    with (
+        time_machine.travel(NOW, tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         response = api_as(users["cpo"]).put("/api/v1/health/policy/", new)
 
     assert response.status_code == 200
