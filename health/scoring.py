@@ -363,7 +363,15 @@ def _trend(score: float | None, previous: float | None) -> float | None:
 
 
 def _percent(value: float) -> str:
-    return f"{round_half_up(100 * value, 0):.0f} %"
+    """A 0-1 fraction as a whole percentage, half-up ("at 70 % of target").
+
+    The hot path of a recompute (one per KPI): for the non-negative values it
+    gets, settling to nine decimals then flooring x + 0.5 is the same half-up
+    rounding as `round_half_up(100 * value, 0)`, without the Decimal.
+    """
+    if value < 0:
+        return f"{round_half_up(100 * value, 0):.0f} %"
+    return f"{math.floor(_settle(100 * value) + 0.5)} %"
 
 
 def _kpi_detail(kpi: KpiInput, now: datetime) -> tuple[KpiDetail, float | None]:

@@ -10,7 +10,7 @@ delivery window, teams. Plain rows in, `scoring` dataclasses out.
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -102,6 +102,13 @@ ORDER BY k.product_id, k.key
 """.format(columns=", ".join(f"k.{c}" for c in KPI_COLUMNS))  # noqa: S608 (constants)
 
 
+# KpiInput is built positionally from these rows (health_inputs_gather).
+if (*KPI_COLUMNS[1:], "latest_value", "latest_at") != tuple(
+    f.name for f in fields(scoring.KpiInput)
+):
+    raise ImportError("KPI_COLUMNS must follow scoring.KpiInput's field order")
+
+
 def _kpi_rows(product_ids: list[int], now: datetime) -> Iterable[tuple[Any, ...]]:
     """(product_id, KPI fields…, latest value, latest at) of the products' KPIs."""
     if connection.vendor == "postgresql":
@@ -137,11 +144,10 @@ def health_inputs_gather(
     )
     kpis: dict[int, list[scoring.KpiInput]] = defaultdict(list)
     kpi_rows = _kpi_rows(product_ids, now)
-    kpi_fields = (*KPI_COLUMNS[1:], "latest_value", "latest_at")
+    # The rows carry KpiInput's fields in its order (checked at import below):
+    # positional construction, ~10,000 per 1,000 products.
     for product_id, *values in kpi_rows:
-        kpis[product_id].append(
-            scoring.KpiInput(**dict(zip(kpi_fields, values, strict=True)))
-        )
+        kpis[product_id].append(scoring.KpiInput(*values))
     window_start = today - timedelta(days=policy.delivery_window_days)
     items: dict[int, list[scoring.ItemInput]] = defaultdict(list)
     item_rows = (

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -143,30 +144,40 @@ def health_run_start(
 def health_chunk_process(*, run_id: Any, index: int) -> bool:
     """Score one chunk of a run, once: returns False when it was already done.
 
-    The chunk row is locked for the whole transaction, so a redelivered or
-    duplicated task waits for the first and then finds the chunk done: every
-    product of the run is scored, and counted in `done`, exactly once.
+    The race this lock prevents: a chunk delivered twice (a redelivery after a
+    worker died, or the hourly reconciliation re-sending it) and taken by two
+    workers at once would be scored twice and counted twice in `done`. The
+    chunk row is locked (`SELECT … FOR UPDATE`) for the whole transaction, so
+    the second waits for the first and then finds `done_at` set: every product
+    of the run is scored, and counted, exactly once. A worker killed mid-chunk
+    leaves nothing behind: its transaction never commits.
     """
     with transaction.atomic():
         chunk = (
-            RecomputeChunk.objects.select_for_update()
+            # of=self: lock the chunk row only. A plain FOR UPDATE would lock the
+            # joined run row too, and serialise every chunk of the run.
+            RecomputeChunk.objects.select_for_update(of=("self",))
             .select_related("run")
             .filter(run_id=run_id, index=index)
             .first()
         )
-        if chunk is None or chunk.done_at is not None:
+        if chunk is None:
             return False
-        run = chunk.run
-        products_score(product_ids=chunk.product_ids, now=run.computed_at, run=run)
-        chunk.done_at = timezone.now()
-        chunk.save(update_fields=["done_at"])
-        RecomputeRun.objects.filter(pk=run.pk).update(
-            done=F("done") + len(chunk.product_ids),
-            state=RunState.PROGRESS,
-            updated_at=timezone.now(),
-        )
-    health_run_finish(run_id=run.pk)
-    return True
+        scored = chunk.done_at is None
+        if scored:
+            run = chunk.run
+            products_score(product_ids=chunk.product_ids, now=run.computed_at, run=run)
+            chunk.done_at = timezone.now()
+            chunk.save(update_fields=["done_at"])
+            RecomputeRun.objects.filter(pk=run.pk).update(
+                done=F("done") + len(chunk.product_ids),
+                state=RunState.PROGRESS,
+                updated_at=timezone.now(),
+            )
+    # Also when the chunk was done already: a worker that died between its
+    # commit and here never finished the run.
+    health_run_finish(run_id=run_id)
+    return scored
 
 
 def health_run_finish(*, run_id: Any) -> bool:
@@ -182,6 +193,56 @@ def health_run_finish(*, run_id: Any) -> bool:
         run.finished_at = timezone.now()
         run.save(update_fields=["state", "finished_at", "updated_at"])
     return True
+
+
+def stalled_after() -> timedelta:
+    """How long a run may go without progress before its chunks are sent again.
+
+    Past the broker's visibility timeout (when Redis redelivers a task whose
+    worker died without acknowledging it) plus the hard time limit (the longest
+    a chunk may legitimately take): by then a chunk still not done had its
+    message lost — a broker restart, or a purge — not merely delayed.
+    """
+    options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
+    return timedelta(
+        seconds=options.get("visibility_timeout", 3600)
+        + settings.CELERY_TASK_TIME_LIMIT
+    )
+
+
+# A run that has not finished this long after it started is failed: the CPO
+# sees "failure" rather than a progress bar that never moves.
+ABANDON_AFTER = timedelta(hours=6)
+
+
+def health_runs_reconcile(*, now: datetime | None = None) -> int:
+    """Heal runs whose chunk messages were lost; returns the chunks sent again.
+
+    Called by the hourly run. Chunk tasks are idempotent, so sending one that
+    was only slow costs a no-op. A run whose chunks are all done but that never
+    finished (its last worker died after committing) is finished here.
+    """
+    from .tasks import health_chunk_process_task
+
+    now = now or timezone.now()
+    open_runs = RecomputeRun.objects.filter(
+        state__in=[RunState.PENDING, RunState.PROGRESS]
+    )
+    for run_id in open_runs.filter(created_at__lt=now - ABANDON_AFTER).values_list(
+        "pk", flat=True
+    ):
+        health_run_fail(run_id=run_id, error="abandoned: not finished in 6 hours")
+    sent = 0
+    for run in open_runs.filter(updated_at__lt=now - stalled_after()):
+        missing = list(
+            run.chunks.filter(done_at__isnull=True).values_list("index", flat=True)
+        )
+        if not missing:
+            health_run_finish(run_id=run.pk)
+        for index in missing:
+            health_chunk_process_task.delay(str(run.pk), index)
+        sent += len(missing)
+    return sent
 
 
 def health_run_fail(*, run_id: Any, error: str) -> None:

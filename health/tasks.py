@@ -52,7 +52,10 @@ def health_recompute_products_task(product_ids: list[int]) -> str:
 
 @shared_task(**COMMON, **RETRY)
 def health_recompute_all_task() -> str:
-    """Recompute every scored product (hourly, from beat)."""
+    """Hourly, from beat: the reconciliation. Runs whose chunk messages were lost
+    get them again, then every scored product is recomputed — a product whose
+    change event was lost (a broker outage) is healed within the hour."""
+    services.health_runs_reconcile()
     return str(services.health_run_start().pk)
 
 

@@ -425,8 +425,21 @@ def products_health_store_many(
         f"OR {table}.health_computed_at < %s)"
     )
     stamp = connection.ops.adapt_datetimefield_value(computed_at)
+    rows.sort(key=lambda row: row[0])
     params = _update_from_params(rows, stamp)
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # The race this lock prevents: two runs that share products (a full
+            # run's chunk and a one-product run, say) each UPDATE them in the
+            # order of their join plan; locking the rows first, in id order,
+            # means every writer queues in the same order and none deadlocks.
+            # A writer that waited then re-checks the WHERE on the row as the
+            # other left it (READ COMMITTED), so the newer result stays.
+            cursor.execute(
+                f"SELECT id FROM {table} WHERE id = ANY(%s) "  # noqa: S608
+                "ORDER BY id FOR NO KEY UPDATE",
+                [[row[0] for row in rows]],
+            )
         cursor.execute(sql, params)
         return int(cursor.rowcount)
 

@@ -185,6 +185,87 @@ def test_a_chunk_processed_twice_is_scored_and_counted_once():
     assert PortfolioSnapshot.objects.filter(run=run).count() == 1
 
 
+def test_a_chunk_redelivered_after_its_commit_still_finishes_the_run(monkeypatch):
+    # The worker committed the chunk, then died before finishing the run.
+    scored_product()
+    with time_machine.travel(NOW, tick=False):
+        run = services.health_run_start(now=NOW)
+    finish = services.health_run_finish
+    monkeypatch.setattr(services, "health_run_finish", lambda **kwargs: False)
+    assert services.health_chunk_process(run_id=run.pk, index=0) is True
+    run.refresh_from_db()
+    assert (run.state, run.done) == (RunState.PROGRESS, 1)
+    monkeypatch.setattr(services, "health_run_finish", finish)
+
+    redelivered = services.health_chunk_process(run_id=run.pk, index=0)
+
+    run.refresh_from_db()
+    assert redelivered is False  # nothing scored again…
+    assert (run.state, run.done) == (RunState.SUCCESS, 1)  # …but the run ends
+    assert ProductSnapshot.objects.filter(run=run).count() == 1
+    assert PortfolioSnapshot.objects.filter(run=run).count() == 1
+
+
+def _age(run, **delta):
+    RecomputeRun.objects.filter(pk=run.pk).update(
+        created_at=NOW - timedelta(**delta), updated_at=NOW - timedelta(**delta)
+    )
+
+
+def test_reconciliation_resends_only_the_missing_chunks_of_stalled_runs(monkeypatch):
+    from health import tasks
+
+    monkeypatch.setattr(services, "CHUNK_SIZE", 1)
+    for n in range(3):
+        ProductFactory(name=f"P{n}")
+    stalled = services.health_run_start(now=NOW)
+    fresh = services.health_run_start(now=NOW)
+    services.health_chunk_process(run_id=stalled.pk, index=1)
+    _age(stalled, minutes=services.stalled_after().total_seconds() / 60 + 1)
+    sent = []
+    monkeypatch.setattr(
+        tasks.health_chunk_process_task, "delay", lambda *args: sent.append(args)
+    )
+
+    with time_machine.travel(NOW, tick=False):
+        count = services.health_runs_reconcile()
+
+    assert count == 2
+    assert sorted(sent) == [(str(stalled.pk), 0), (str(stalled.pk), 2)]
+    fresh.refresh_from_db()
+    assert fresh.state == RunState.PENDING  # not stalled: left alone
+
+
+def test_reconciliation_finishes_a_run_whose_chunks_are_all_done(monkeypatch):
+    scored_product()
+    with time_machine.travel(NOW, tick=False):
+        run = services.health_run_start(now=NOW)
+    monkeypatch.setattr(services, "health_run_finish", lambda **kwargs: False)
+    services.health_chunk_process(run_id=run.pk, index=0)
+    monkeypatch.undo()
+    _age(run, hours=1)
+
+    with time_machine.travel(NOW, tick=False):
+        assert services.health_runs_reconcile() == 0
+
+    run.refresh_from_db()
+    assert run.state == RunState.SUCCESS
+    assert PortfolioSnapshot.objects.filter(run=run).count() == 1
+
+
+def test_reconciliation_fails_a_run_abandoned_for_six_hours():
+    scored_product()
+    run = services.health_run_start(now=NOW)
+    _age(run, hours=7)
+
+    with time_machine.travel(NOW, tick=False):
+        services.health_runs_reconcile()
+
+    run.refresh_from_db()
+    assert run.state == RunState.FAILURE
+    assert run.error == "abandoned: not finished in 6 hours"
+
+
 def test_a_full_run_is_split_into_chunks(monkeypatch):
     monkeypatch.setattr(services, "CHUNK_SIZE", 2)
     for n in range(5):

@@ -1,3 +1,3 @@
 """Integration tests run a real Celery worker (tests/workers.py)."""
 
-from tests.workers import celery_worker  # noqa: F401 — a fixture
+from tests.workers import celery_worker, celery_workers  # noqa: F401 — fixtures
