@@ -1,10 +1,11 @@
 from django.urls import path
 
-from . import views
+from . import views, views_kpis
 
 urlpatterns = [
     path("", views.PortfolioView.as_view(), name="home"),
     path("products/<slug:slug>/", views.ProductView.as_view(), name="product-page"),
+    path("kpis/", views_kpis.KpisView.as_view(), name="kpis-page"),
     path("recompute/", views.RecomputeStartView.as_view(), name="recompute"),
     path(
         "recompute/<uuid:run_id>/",
