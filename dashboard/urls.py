@@ -1,10 +1,11 @@
 from django.urls import path
 
-from . import views, views_kpis
+from . import views, views_kpis, views_roadmaps
 
 urlpatterns = [
     path("", views.PortfolioView.as_view(), name="home"),
     path("products/<slug:slug>/", views.ProductView.as_view(), name="product-page"),
+    path("roadmaps/", views_roadmaps.RoadmapsView.as_view(), name="roadmaps-page"),
     path("kpis/", views_kpis.KpisView.as_view(), name="kpis-page"),
     path("recompute/", views.RecomputeStartView.as_view(), name="recompute"),
     path(
