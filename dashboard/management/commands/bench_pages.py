@@ -8,10 +8,12 @@ synthetic portfolio with `seed_scale` (N products, K daily KPIs over D days,
 12 roadmap items and 2 teams each), add `--snapshot-days` of daily product and
 portfolio snapshots plus two days of hourly ones (the shape the hourly beat
 recompute and the daily clean-up leave), run one real recompute so the latest
-snapshots carry real explanations, then request `/` and a product page as the
-CPO through the test client (the whole middleware stack) and print each page's
-SQL query count, median and p90 milliseconds. Target: median < 150 ms at 1,000
-products on PostgreSQL.
+snapshots carry real explanations, add 8 objectives (every product serving one
+or two, a third of the KPIs their key results) and a launch for every third
+product, then request `/`, a product page, `/roadmaps/`, `/kpis/` (as is and
+stale-only by attainment) and `/objectives/` as the CPO through the test client
+(the whole middleware stack) and print each page's SQL query count, median and
+p90 milliseconds. Target: median < 150 ms at 1,000 products on PostgreSQL.
 """
 
 import random
@@ -33,7 +35,9 @@ from accounts.services import user_create
 from health import services as health_services
 from health.models import PortfolioSnapshot, ProductSnapshot
 from health.selectors import scored_product_ids
-from portfolio.models import HealthStatus, Product
+from kpis.models import Kpi
+from portfolio.models import HealthStatus, Objective, Product
+from roadmaps.models import Launch
 
 # Rows per bulk insert of synthetic snapshots (bounded memory, few round trips).
 BATCH = 5000
@@ -50,7 +54,7 @@ def _status(score: float) -> str:
 
 
 class Command(BaseCommand):
-    help = "Time / and /products/<slug>/ at 100 and 1,000 products (rolled back)."
+    help = "Time the CPO's pages at 100 and 1,000 products (rolled back)."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000])
@@ -87,6 +91,7 @@ class Command(BaseCommand):
             stdout=open("/dev/null", "w"),  # noqa: SIM115 — its report is noise here
         )
         self._snapshots(options["snapshot_days"])
+        self._strategy()
         health_services.products_score(
             product_ids=scored_product_ids(), now=timezone.now()
         )
@@ -105,8 +110,45 @@ class Command(BaseCommand):
         for label, url in (
             ("/ (portfolio)", "/"),
             ("/products/<slug>/", f"/products/{slug}/"),
+            ("/roadmaps/", "/roadmaps/"),
+            ("/kpis/", "/kpis/"),
+            ("/kpis/?state=stale", "/kpis/?state=stale&sort=attainment"),
+            ("/objectives/", "/objectives/"),
         ):
             self._measure(client, size, label, url, options["requests"])
+
+    def _strategy(self) -> None:
+        """8 objectives, each product serving 1-2 of them and a third of the KPIs
+        their key results; a launch for every third product (for /objectives/
+        and /roadmaps/)."""
+        rng = random.Random(13)  # noqa: S311 — synthetic data
+        objectives = [
+            Objective.objects.create(title=f"Bench objective {n}", period="2027-H1")
+            for n in range(8)
+        ]
+        products = list(Product.objects.filter(slug__startswith="scale-"))
+        through = Product.objectives.through
+        links = []
+        for product in products:
+            for objective in rng.sample(objectives, rng.choice((1, 2))):
+                links.append(through(product_id=product.pk, objective_id=objective.pk))
+        through.objects.bulk_create(links, batch_size=BATCH)
+        kpis = list(Kpi.objects.filter(product__in=products).only("id"))
+        for kpi in kpis[::3]:
+            kpi.objective = rng.choice(objectives)
+        Kpi.objects.bulk_update(kpis[::3], ["objective"], batch_size=BATCH)
+        today = timezone.localdate()
+        Launch.objects.bulk_create(
+            [
+                Launch(
+                    product=product,
+                    name=f"{product.name} launch",
+                    launch_date=today + timedelta(days=rng.randint(-60, 120)),
+                )
+                for product in products[::3]
+            ],
+            batch_size=BATCH,
+        )
 
     def _snapshots(self, days: int) -> None:
         """Daily snapshots over `days` plus hourly ones for the last two days."""

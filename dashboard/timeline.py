@@ -1,0 +1,195 @@
+"""The portfolio roadmap as one SVG timeline: a lane per product (pure layout).
+
+Each lane is a header row (the product's name, its launches as flag
+milestones) followed by one row per dated item: a bar from start to target,
+earlier target dates as hollow circles joined to the current one (slips), the
+delivery as a diamond. One date axis for every lane, today marked. Same shapes
+and classes as the product page's strip (`charts.roadmap_strip`).
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from .charts import StripInput, Tick, _fmt, _month_ticks
+
+ROW = 20
+HEADER = 24
+AXIS = 22
+LABEL_SPLIT = 0.72  # labels go left of the bar beyond this share of the width
+
+
+@dataclass(frozen=True)
+class LaunchInput:
+    id: int
+    name: str
+    launch_date: date
+    status: str
+
+
+@dataclass(frozen=True)
+class LaneInput:
+    slug: str
+    name: str
+    status: str  # the product's health status
+    items: Sequence[StripInput]
+    launches: Sequence[LaunchInput] = ()
+    more: int = 0  # items left out of the lane (shown on the product page)
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    title: str
+    css: str
+    y: str
+    bar_x: str
+    bar_w: str
+    target_x: str
+    delivered_x: str
+    slip_xs: list[str]
+    slip_from_x: str
+    label_x: str
+    label_anchor: str
+    slips: int
+
+
+@dataclass(frozen=True)
+class TimelineLaunch:
+    name: str
+    status: str
+    x: str
+    when: date
+
+
+@dataclass(frozen=True)
+class Lane:
+    slug: str
+    name: str
+    status: str
+    y: str
+    height: str
+    label_y: str
+    items: list[TimelineItem]
+    launches: list[TimelineLaunch]
+    more: int
+    summary: str
+
+
+@dataclass(frozen=True)
+class Timeline:
+    width: int
+    height: int
+    left: int
+    right: int
+    axis_y: str
+    today_x: str
+    ticks: list[Tick]
+    lanes: list[Lane] = field(default_factory=list)
+    summary: str = ""
+
+
+def portfolio_timeline(
+    lanes: Sequence[LaneInput],
+    *,
+    today: date,
+    days_back: int = 120,
+    days_ahead: int = 240,
+    width: int = 1000,
+) -> Timeline:
+    """Lay out the lanes one below the other on a shared date axis."""
+    left, right = 8, width - 8
+    start, end = today - timedelta(days=days_back), today + timedelta(days=days_ahead)
+    span = (end - start).days or 1
+
+    def x_of(d: date) -> float:
+        d = min(max(d, start), end)
+        return left + (right - left) * (d - start).days / span
+
+    y = AXIS
+    laid: list[Lane] = []
+    total_items = total_slipped = 0
+    for lane in lanes:
+        top = y
+        launches = [
+            TimelineLaunch(
+                launch.name,
+                launch.status,
+                _fmt(x_of(launch.launch_date)),
+                launch.launch_date,
+            )
+            for launch in lane.launches
+            if start <= launch.launch_date <= end
+        ]
+        y += HEADER
+        items = []
+        for item in lane.items:
+            begin = item.start or (item.target - timedelta(days=21))
+            x0, x1 = x_of(begin), x_of(item.target)
+            previous = list(item.previous_targets)
+            marks = [x1] + ([x_of(item.delivered)] if item.delivered else [])
+            if max(marks) > left + (right - left) * LABEL_SPLIT:
+                label_x, anchor = min([x0, *(x_of(d) for d in previous)]) - 6, "end"
+            else:
+                label_x, anchor = max(marks) + 9, "start"
+            items.append(
+                TimelineItem(
+                    title=item.title,
+                    css=item.outcome,
+                    y=str(y + 3),
+                    bar_x=_fmt(x0),
+                    bar_w=_fmt(max(x1 - x0, 3)),
+                    target_x=_fmt(x1),
+                    delivered_x=_fmt(x_of(item.delivered)) if item.delivered else "",
+                    slip_xs=[_fmt(x_of(d)) for d in previous],
+                    slip_from_x=_fmt(min(x_of(d) for d in previous))
+                    if previous
+                    else "",
+                    label_x=_fmt(label_x),
+                    label_anchor=anchor,
+                    slips=len(previous),
+                )
+            )
+            y += ROW
+        slipped = sum(1 for item in lane.items if item.previous_targets)
+        total_items += len(lane.items)
+        total_slipped += slipped
+        summary = (
+            f"{lane.name}: {len(lane.items)} dated item"
+            f"{'s' if len(lane.items) != 1 else ''}, {slipped} slipped, "
+            f"{len(launches)} launch{'es' if len(launches) != 1 else ''}"
+        )
+        laid.append(
+            Lane(
+                slug=lane.slug,
+                name=lane.name,
+                status=lane.status,
+                y=str(top),
+                height=str(y - top),
+                label_y=str(top + 16),
+                items=items,
+                launches=launches,
+                more=lane.more,
+                summary=summary,
+            )
+        )
+        y += 6
+    ticks = [
+        Tick(_fmt(x_of(d)), d.strftime("%b %Y" if d.month == 1 else "%b"))
+        for d in _month_ticks(start, end)
+    ]
+    summary = (
+        f"{len(laid)} products, {total_items} roadmap items dated between "
+        f"{start:%d %b %Y} and {end:%d %b %Y}; {total_slipped} slipped at least "
+        f"once; today is {today:%d %b %Y}"
+    )
+    return Timeline(
+        width=width,
+        height=y + 4,
+        left=left,
+        right=right,
+        axis_y=str(AXIS - 8),
+        today_x=_fmt(x_of(today)),
+        ticks=ticks,
+        lanes=laid,
+        summary=summary,
+    )
