@@ -110,8 +110,9 @@ class ReportView(ParameterErrorsMixin, PageAccessMixin, TemplateView):
         before = report.portfolio_snapshot_before(report.start_of(since))
 
         counts_now: Counter[str] = Counter(r["health_status"] for r in rows)
+        # A product without a snapshot then was not scored then: unknown.
         counts_then: Counter[str] = Counter(
-            r["then_status"] for r in rows if r["then_status"]
+            r["then_status"] or HealthStatus.UNKNOWN for r in rows
         )
         status_rows = [
             {

@@ -117,6 +117,9 @@ def test_products_that_changed_status_worsened_first(client, users):
     ]
     assert same.slug not in changed_rows(html)
     assert "Products that changed status (3)" in html
+    # Not scored then counts as unknown then.
+    unknown = re.search(r'<tr data-status="unknown">.*?</tr>', html, re.S).group(0)
+    assert re.findall(r'<td class="num">([^<]+)</td>', unknown) == ["1", "0", "-1"]
     assert "1 worsened and 1 improved in status." in html
     row = re.search(r'data-testid="changed-row".*?</tr>', html, re.S).group(0)
     assert "80.0" in row
