@@ -8,7 +8,9 @@ synthetic portfolio with `seed_scale` (N products, K daily KPIs over D days,
 12 roadmap items and 2 teams each), add `--snapshot-days` of daily product and
 portfolio snapshots plus two days of hourly ones (the shape the hourly beat
 recompute and the daily clean-up leave), run one real recompute so the latest
-snapshots carry real explanations, then request `/` and a product page as the
+snapshots carry real explanations, then request `/`, a product page, `/hiring/`,
+a position's pipeline, `/report/` and its CSV (positions, applications and
+launches from `dashboard.bench_hiring_report`) as the
 CPO through the test client (the whole middleware stack) and print each page's
 SQL query count, median and p90 milliseconds. Target: median < 150 ms at 1,000
 products on PostgreSQL.
@@ -30,9 +32,11 @@ from django.utils import timezone
 
 from accounts.roles import Role
 from accounts.services import user_create
+from dashboard.bench_hiring_report import seed_hiring_and_launches
 from health import services as health_services
 from health.models import PortfolioSnapshot, ProductSnapshot
 from health.selectors import scored_product_ids
+from hiring.models import Position, PositionStatus
 from portfolio.models import HealthStatus, Product
 
 # Rows per bulk insert of synthetic snapshots (bounded memory, few round trips).
@@ -50,7 +54,7 @@ def _status(score: float) -> str:
 
 
 class Command(BaseCommand):
-    help = "Time / and /products/<slug>/ at 100 and 1,000 products (rolled back)."
+    help = "Time the CPO's pages at 100 and 1,000 products (rolled back)."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000])
@@ -87,6 +91,7 @@ class Command(BaseCommand):
             stdout=open("/dev/null", "w"),  # noqa: SIM115 — its report is noise here
         )
         self._snapshots(options["snapshot_days"])
+        seed_hiring_and_launches(prefix="scale-")
         health_services.products_score(
             product_ids=scored_product_ids(), now=timezone.now()
         )
@@ -94,7 +99,9 @@ class Command(BaseCommand):
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute(
-                    "ANALYZE health_productsnapshot; ANALYZE portfolio_product"
+                    "ANALYZE health_productsnapshot; ANALYZE portfolio_product;"
+                    " ANALYZE hiring_position; ANALYZE hiring_application;"
+                    " ANALYZE hiring_stagemove; ANALYZE roadmaps_launch"
                 )
         cpo = user_create(username="bench-pages-cpo", password=None, roles=[Role.CPO])
         host = next((h for h in settings.ALLOWED_HOSTS if h not in ("*", "")), "")
@@ -102,9 +109,17 @@ class Command(BaseCommand):
         client.force_login(cpo)
         middle = Product.objects.filter(slug__startswith="scale-").order_by("slug")
         slug = middle[size // 2].slug
+        open_positions = Position.objects.filter(
+            status=PositionStatus.OPEN, team__product__slug__startswith="scale-"
+        ).order_by("pk")
+        position = open_positions[open_positions.count() // 2]
         for label, url in (
             ("/ (portfolio)", "/"),
             ("/products/<slug>/", f"/products/{slug}/"),
+            ("/hiring/", "/hiring/"),
+            ("/hiring/positions/<id>/", f"/hiring/positions/{position.pk}/"),
+            ("/report/", "/report/"),
+            ("/report/products.csv", "/report/products.csv"),
         ):
             self._measure(client, size, label, url, options["requests"])
 
