@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page
 from django.db import connection
-from django.db.models import F, Q, QuerySet
+from django.db.models import BooleanField, F, Q, QuerySet, Value
 
 from kpis.attainment import CADENCE_DAYS, HIGHER_IS_BETTER, stale_after
 from kpis.models import Kpi, Measurement
@@ -80,11 +81,8 @@ def _latest_sql(inner_sql: str) -> str:
     )
 
 
-def figures_sql(queryset: QuerySet[Kpi], *, now: datetime) -> tuple[str, list[Any]]:
-    """SQL of a derived table over the KPIs of `queryset`: columns id, product_id,
-    objective_id, product_name, kpi_name, target, is_stale (0/1) and attainment
-    (NULL without a target, 0 when stale, else clamped to 0..1)."""
-    inner = (
+def _figure_columns(queryset: QuerySet[Kpi]) -> QuerySet[Kpi, dict[str, Any]]:
+    return (
         queryset.annotate(product_name=F("product__name"), kpi_name=F("name"))
         .order_by()
         .values(
@@ -99,7 +97,21 @@ def figures_sql(queryset: QuerySet[Kpi], *, now: datetime) -> tuple[str, list[An
             "kpi_name",
         )
     )
-    inner_sql, inner_params = inner.query.sql_with_params()
+
+
+def figures_sql(queryset: QuerySet[Kpi], *, now: datetime) -> tuple[str, list[Any]]:
+    """SQL of a derived table over the KPIs of `queryset`: columns id, product_id,
+    objective_id, product_name, kpi_name, target, is_stale (0/1) and attainment
+    (NULL without a target, 0 when stale, else clamped to 0..1)."""
+    try:
+        inner_sql, inner_params = _figure_columns(queryset).query.sql_with_params()
+    except EmptyResultSet:
+        # Nothing can match (an empty id list, say) and Django writes no SQL for
+        # that: the same columns WHERE false keep the statement's shape.
+        nothing = queryset.model.objects.filter(
+            Value(False, output_field=BooleanField())
+        )
+        inner_sql, inner_params = _figure_columns(nothing).query.sql_with_params()
     adapt = connection.ops.adapt_datetimefield_value
     limit_cases = " ".join("WHEN %s THEN %s" for _ in CADENCE_DAYS)
     limit_params: list[Any] = []

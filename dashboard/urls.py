@@ -1,6 +1,13 @@
 from django.urls import path
 
-from . import views, views_kpis, views_objectives, views_roadmaps
+from . import (
+    views,
+    views_hiring,
+    views_kpis,
+    views_objectives,
+    views_report,
+    views_roadmaps,
+)
 
 urlpatterns = [
     path("", views.PortfolioView.as_view(), name="home"),
@@ -15,5 +22,15 @@ urlpatterns = [
         "recompute/<uuid:run_id>/",
         views.RecomputeProgressView.as_view(),
         name="recompute-progress",
+    ),
+    path("hiring/", views_hiring.HiringView.as_view(), name="hiring"),
+    path(
+        "hiring/positions/<int:pk>/",
+        views_hiring.PositionPipelineView.as_view(),
+        name="position-pipeline",
+    ),
+    path("report/", views_report.ReportView.as_view(), name="report"),
+    path(
+        "report/products.csv", views_report.ReportCsvView.as_view(), name="report-csv"
     ),
 ]

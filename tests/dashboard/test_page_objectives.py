@@ -227,3 +227,15 @@ def test_queries_do_not_grow_with_the_portfolio(client, users):
 
     assert large == small
     assert small <= 12
+
+
+@pytest.mark.parametrize("role", ["cpo", "executive"])
+def test_a_portfolio_without_objectives_shows_an_empty_page_not_an_error(
+    client, users, role
+):
+    scored("Lonely", 50.0, "at_risk")
+
+    response = get(client, users[role], "/objectives/")
+
+    assert response.status_code == 200
+    assert "No objective." in response.content.decode()

@@ -10,10 +10,12 @@ portfolio snapshots plus two days of hourly ones (the shape the hourly beat
 recompute and the daily clean-up leave), run one real recompute so the latest
 snapshots carry real explanations, add 8 objectives (every product serving one
 or two, a third of the KPIs their key results) and a launch for every third
-product, then request `/`, a product page, `/roadmaps/`, `/kpis/` (as is and
-stale-only by attainment) and `/objectives/` as the CPO through the test client
-(the whole middleware stack) and print each page's SQL query count, median and
-p90 milliseconds. Target: median < 150 ms at 1,000 products on PostgreSQL.
+product, positions, applications and launches (`dashboard.bench_hiring_report`),
+then request `/`, a product page, `/roadmaps/`, `/kpis/` (as is and stale-only
+by attainment), `/objectives/`, `/hiring/`, a position's pipeline, `/report/`
+and its CSV as the CPO through the test client (the whole middleware stack) and
+print each page's SQL query count, median and p90 milliseconds. Target: median
+< 150 ms at 1,000 products on PostgreSQL.
 """
 
 import random
@@ -32,9 +34,11 @@ from django.utils import timezone
 
 from accounts.roles import Role
 from accounts.services import user_create
+from dashboard.bench_hiring_report import seed_hiring_and_launches
 from health import services as health_services
 from health.models import PortfolioSnapshot, ProductSnapshot
 from health.selectors import scored_product_ids
+from hiring.models import Position, PositionStatus
 from kpis.models import Kpi
 from portfolio.models import HealthStatus, Objective, Product
 from roadmaps.models import Launch
@@ -92,6 +96,7 @@ class Command(BaseCommand):
         )
         self._snapshots(options["snapshot_days"])
         self._strategy()
+        seed_hiring_and_launches(prefix="scale-")
         health_services.products_score(
             product_ids=scored_product_ids(), now=timezone.now()
         )
@@ -99,7 +104,9 @@ class Command(BaseCommand):
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute(
-                    "ANALYZE health_productsnapshot; ANALYZE portfolio_product"
+                    "ANALYZE health_productsnapshot; ANALYZE portfolio_product;"
+                    " ANALYZE hiring_position; ANALYZE hiring_application;"
+                    " ANALYZE hiring_stagemove; ANALYZE roadmaps_launch"
                 )
         cpo = user_create(username="bench-pages-cpo", password=None, roles=[Role.CPO])
         host = next((h for h in settings.ALLOWED_HOSTS if h not in ("*", "")), "")
@@ -107,6 +114,10 @@ class Command(BaseCommand):
         client.force_login(cpo)
         middle = Product.objects.filter(slug__startswith="scale-").order_by("slug")
         slug = middle[size // 2].slug
+        open_positions = Position.objects.filter(
+            status=PositionStatus.OPEN, team__product__slug__startswith="scale-"
+        ).order_by("pk")
+        position = open_positions[open_positions.count() // 2]
         for label, url in (
             ("/ (portfolio)", "/"),
             ("/products/<slug>/", f"/products/{slug}/"),
@@ -114,6 +125,10 @@ class Command(BaseCommand):
             ("/kpis/", "/kpis/"),
             ("/kpis/?state=stale", "/kpis/?state=stale&sort=attainment"),
             ("/objectives/", "/objectives/"),
+            ("/hiring/", "/hiring/"),
+            ("/hiring/positions/<id>/", f"/hiring/positions/{position.pk}/"),
+            ("/report/", "/report/"),
+            ("/report/products.csv", "/report/products.csv"),
         ):
             self._measure(client, size, label, url, options["requests"])
 
