@@ -8,7 +8,7 @@ after the commit that started the run.
 """
 
 import io
-import json
+import math
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -36,11 +36,18 @@ from .models import (
     RunState,
 )
 
-# Products per chunk. Measured on PostgreSQL (2 cores, 10 KPIs per product): a
-# chunk of 500 gathers and scores in ~0.1 s, small enough to spread a 10,000-
-# product run over the workers, large enough that per-task overhead (~5 ms) and
-# the four gathering queries stay a small share.
-CHUNK_SIZE = 500
+# Chunks: a full recompute is split so that any number of workers share it.
+# Measured with `bench_health --workers` (PostgreSQL, 2 cores, 10 KPIs per
+# product, docs/scaling.md): each chunk costs a fixed ~25 ms (its task, five
+# queries' planning, the commit) besides ~0.25 ms per product, so at 10,000
+# products 2 workers took 3.6 s in chunks of 250, 3.7 s of 500 and 3.0 s of
+# 1,000. Chunks are therefore as large as possible — up to CHUNK_SIZE, which
+# bounds a task's memory (~15 MB) and time (~0.5 s, far below the limits) —
+# while a run still has MIN_CHUNKS of them to spread over the workers (1,000
+# products: 8 chunks of 125), and never smaller than MIN_CHUNK_SIZE.
+CHUNK_SIZE = 1000
+MIN_CHUNKS = 8
+MIN_CHUNK_SIZE = 50
 # Changes to one product within this many seconds fold into one recompute.
 DEBOUNCE_SECONDS = 2
 DEBOUNCE_KEY = "health:pending:{}"
@@ -105,6 +112,11 @@ def policy_update(*, actor: Any, data: Mapping[str, Any]) -> HealthPolicy:
 # --- runs -----------------------------------------------------------------------
 
 
+def chunk_size_for(total: int) -> int:
+    """Products per chunk for a run of `total`: see CHUNK_SIZE."""
+    return min(CHUNK_SIZE, max(MIN_CHUNK_SIZE, math.ceil(total / MIN_CHUNKS)))
+
+
 @transaction.atomic
 def health_run_start(
     *,
@@ -115,6 +127,9 @@ def health_run_start(
     """Start a recompute of all scored products, or of these; chunks run on commit."""
     from .tasks import health_chunk_process_task
 
+    # The policy row exists before any chunk runs (else concurrent chunks would
+    # each try to create it, and wait on one another inside their transactions).
+    selectors.policy_get()
     ids = selectors.scored_product_ids(product_ids)
     run = RecomputeRun.objects.create(
         kind=RunKind.FULL if product_ids is None else RunKind.PRODUCTS,
@@ -122,9 +137,10 @@ def health_run_start(
         total=len(ids),
         requested_by=actor if getattr(actor, "pk", None) else None,
     )
+    size = chunk_size_for(len(ids))
     chunks = RecomputeChunk.objects.bulk_create(
-        RecomputeChunk(run=run, index=n, product_ids=ids[start : start + CHUNK_SIZE])
-        for n, start in enumerate(range(0, len(ids), CHUNK_SIZE))
+        RecomputeChunk(run=run, index=n, product_ids=ids[start : start + size])
+        for n, start in enumerate(range(0, len(ids), size))
     )
     if not chunks:
         # Nothing to score (say, one retired product): the run still ends with
@@ -165,6 +181,7 @@ def health_chunk_process(*, run_id: Any, index: int) -> bool:
             return False
         scored = chunk.done_at is None
         if scored:
+            _commit_without_flush_wait()
             run = chunk.run
             products_score(product_ids=chunk.product_ids, now=run.computed_at, run=run)
             chunk.done_at = timezone.now()
@@ -178,6 +195,20 @@ def health_chunk_process(*, run_id: Any, index: int) -> bool:
     # commit and here never finished the run.
     health_run_finish(run_id=run_id)
     return scored
+
+
+def _commit_without_flush_wait() -> None:
+    """This transaction's COMMIT does not wait for its WAL to reach the disk.
+
+    A chunk is derived data: should PostgreSQL crash within the WAL writer's
+    delay (≤ 0.6 s by default) after the commit, the chunk is lost whole (its
+    snapshots, product health and `done_at` together, never in part) and the
+    hourly reconciliation sends it again. In exchange a chunk does not wait for
+    an fsync (~10 ms here, far more on network disks).
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")
 
 
 def health_run_finish(*, run_id: Any) -> bool:
@@ -336,7 +367,7 @@ def snapshots_write(
 
 def _copy_value(value: Any) -> str:
     """A value in COPY's text format (NULL is \\N; the JSON's backslashes doubled:
-    `json.dumps` escapes tabs and newlines, so no other character needs it)."""
+    JSON escapes tabs and newlines, so no other character needs it)."""
     if value is None:
         return "\\N"
     if isinstance(value, str):
@@ -361,7 +392,7 @@ def _snapshots_copy(
             result.status,
             result.trend,
             result.weakest or "",
-            json.dumps(result.to_dict()["components"]),
+            result.components_json().decode(),
             created,
         )
         buffer.write("\t".join(map(_copy_value, row)))

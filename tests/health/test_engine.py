@@ -283,6 +283,16 @@ def test_a_full_run_is_split_into_chunks(monkeypatch):
     assert RecomputeChunk.objects.filter(run=run, done_at__isnull=True).count() == 0
 
 
+@pytest.mark.parametrize(
+    "total, size",
+    [(1, 50), (100, 50), (400, 50), (1_000, 125), (8_000, 1000), (10_000, 1000)],
+)
+def test_chunks_are_large_but_a_run_has_eight_of_them(total, size):
+    assert services.chunk_size_for(total) == size
+    chunks = -(-total // size)
+    assert chunks >= min(8, -(-total // 50))
+
+
 def test_a_run_with_nothing_to_score_still_snapshots_the_portfolio():
     run = run_all()
 
@@ -312,7 +322,8 @@ def test_a_failing_chunk_marks_the_run_failed(monkeypatch):
 def test_a_full_recompute_costs_the_same_queries_for_20_and_200_products(
     monkeypatch,
 ):
-    monkeypatch.setattr(services, "CHUNK_SIZE", 1000)  # one chunk either way
+    monkeypatch.setattr(services, "CHUNK_SIZE", 1000)
+    monkeypatch.setattr(services, "MIN_CHUNKS", 1)  # one chunk either way
     services.selectors.policy_get()  # the policy row exists (as after migrate)
     counts = []
     for batch, more in enumerate((20, 180)):  # 20 products, then 200

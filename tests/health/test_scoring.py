@@ -749,6 +749,13 @@ def test_product_to_dict_survives_a_json_round_trip():
     assert json.loads(json.dumps(data, allow_nan=False)) == data
 
 
+def test_components_json_is_to_dicts_components():
+    # The stored explanation is written straight from the dataclasses: it must
+    # read back exactly as to_dict() (every field, dates in ISO 8601, floats).
+    for health in (full_health(), score(), score(teams=(team(3, 1),))):
+        assert json.loads(health.components_json()) == health.to_dict()["components"]
+
+
 def test_product_to_dict_shape():
     health = full_health()
     data = health.to_dict()

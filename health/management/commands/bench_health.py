@@ -15,7 +15,7 @@ one `celery worker --concurrency N` on this database and Redis and times full
 recomputes end to end: from the CPO's `POST /api/v1/health/recompute/` (through
 the test client, in this process) to the run's `success`, polled every 10 ms.
 One warm-up run first; the snapshots of these runs are deleted afterwards.
-`--chunk-size` overrides `services.CHUNK_SIZE` for these runs.
+`--chunk-size` fixes the chunk size for these runs (else `chunk_size_for`).
 """
 
 import os
@@ -126,7 +126,7 @@ class Command(BaseCommand):
         if not skip_in_process:
             self._in_process(repeat)
         if chunk_size is not None:
-            services.CHUNK_SIZE = chunk_size
+            services.CHUNK_SIZE = services.MIN_CHUNK_SIZE = chunk_size
         for count in workers:
             self._through_workers(count, repeat)
 
@@ -144,8 +144,9 @@ class Command(BaseCommand):
 
         def full() -> None:
             now = timezone.now()
-            for start in range(0, len(ids), services.CHUNK_SIZE):
-                chunk = ids[start : start + services.CHUNK_SIZE]
+            size = services.chunk_size_for(len(ids))
+            for start in range(0, len(ids), size):
+                chunk = ids[start : start + size]
                 services.products_score(product_ids=chunk, now=now)
             services.portfolio_snapshot_take(now=now)
 
@@ -200,7 +201,7 @@ class Command(BaseCommand):
             median = statistics.median(seconds)
             out(
                 f"  {count} worker process{'es' if count > 1 else ''}, chunks of "
-                f"{services.CHUNK_SIZE}: API call to success "
+                f"{services.chunk_size_for(run.total)}: API call to success "
                 f"{median * 1000:7.0f} ms (median of {repeat}; "
                 f"{', '.join(f'{s * 1000:.0f}' for s in seconds)} ms); "
                 f"{run.total} products"
