@@ -45,8 +45,9 @@ from .models import (
 # bounds a task's memory (~15 MB) and time (~0.5 s, far below the limits) —
 # while a run still has MIN_CHUNKS of them to spread over the workers (1,000
 # products: 8 chunks of 125), and never smaller than MIN_CHUNK_SIZE.
-CHUNK_SIZE = 1000
-MIN_CHUNKS = 8
+# Both from the settings (HEALTH_CHUNK_SIZE, HEALTH_MIN_CHUNKS in the environment).
+CHUNK_SIZE: int = settings.HEALTH_CHUNK_SIZE
+MIN_CHUNKS: int = settings.HEALTH_MIN_CHUNKS
 MIN_CHUNK_SIZE = 50
 # Changes to one product within this many seconds fold into one recompute.
 DEBOUNCE_SECONDS = 2

@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 WORKER_READY_SECONDS = 60
 
 
-def test_database_url() -> str:
+def worker_database_url() -> str:
     """The URL of the test database (the workers must use it, STACK.md 15)."""
     s = connection.settings_dict
     auth = s["USER"] or ""
@@ -76,7 +76,7 @@ def _start(name: str, concurrency: int) -> Worker:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "cpo.settings.test",
-        "DATABASE_URL": test_database_url(),
+        "DATABASE_URL": worker_database_url(),
     }
     log_file = tempfile.NamedTemporaryFile(  # noqa: SIM115 — closed in stop()
         prefix="celery-", suffix=".log", delete=False

@@ -285,6 +285,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=900),
 }
 CELERY_TIMEZONE = TIME_ZONE
+# A full recompute's chunks (health.services.chunk_size_for; docs/scaling.md):
+# up to this many products each, while a run keeps at least this many chunks.
+HEALTH_CHUNK_SIZE = env.int("HEALTH_CHUNK_SIZE", default=1000)
+HEALTH_MIN_CHUNKS = env.int("HEALTH_MIN_CHUNKS", default=8)
 # The beat schedule: every periodic job of the app, in one place.
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "purge-expired-api-tokens": {

@@ -32,7 +32,7 @@ from portfolio.models import Product
 from tests.factories.kpis import KpiFactory, MeasurementFactory
 from tests.factories.portfolio import ProductFactory
 from tests.integration.test_celery_worker import wait_for
-from tests.workers import test_database_url
+from tests.workers import worker_database_url
 
 pytestmark = pytest.mark.integration
 
@@ -61,7 +61,7 @@ def products(count: int, value: float = 50.0) -> list[Product]:
 @contextmanager
 def locked(sql: str, params: list) -> Iterator[None]:
     """Hold the row locks `sql` takes, from a second connection, until the end."""
-    side = psycopg2.connect(test_database_url())
+    side = psycopg2.connect(worker_database_url())
     try:
         with side.cursor() as cursor:
             cursor.execute(sql, params)
