@@ -25,7 +25,7 @@ from portfolio.models import HealthStatus, Horizon, LifecycleStage
 
 from . import explain, selectors
 from . import selectors_report as report
-from .params import BadParameter, ParameterErrorsMixin, bad_parameter_page, iso_date
+from .params import BadParameter, ParamsMixin, iso_date
 from .views import STATUS_LABELS, STATUS_ORDER, _score, _trend
 
 # Statuses from best to worst: a change to a later one is a worsening.
@@ -43,7 +43,7 @@ NOT_SCORED = "not scored"
 
 def report_since(request: HttpRequest, today: date, default_days: int) -> date:
     """`?since=`: a date before today (default: `default_days` ago)."""
-    since = iso_date(request, "since", today - timedelta(days=default_days))
+    since = iso_date(request.GET, "since", today - timedelta(days=default_days))
     if since >= today:
         raise BadParameter(
             "since", f"{since.isoformat()} is not before today ({today.isoformat()})."
@@ -93,7 +93,7 @@ def product_changes(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-class ReportView(ParameterErrorsMixin, PageAccessMixin, TemplateView):
+class ReportView(PageAccessMixin, ParamsMixin, TemplateView):
     """`/report/`: portfolio status now and then, changes, risks, launches, hires."""
 
     template_name = "dashboard/report.html"
@@ -259,17 +259,14 @@ def csv_rows(rows: list[dict[str, Any]]) -> list[list[Any]]:
     return out
 
 
-class ReportCsvView(PageAccessMixin, View):
+class ReportCsvView(PageAccessMixin, ParamsMixin, View):
     """`/report/products.csv?since=`: every product's row of the report."""
 
     http_method_names = ["get"]
 
     def get(self, request: HttpRequest) -> HttpResponse:
         today = timezone.localdate()
-        try:
-            since = report_since(request, today, policy_get().trend_days)
-        except BadParameter as error:
-            return bad_parameter_page(request, error)
+        since = report_since(request, today, policy_get().trend_days)
         rows = report.report_product_rows(user=request.user, since=since)
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         name = f"portfolio-report-{since.isoformat()}-to-{today.isoformat()}.csv"
