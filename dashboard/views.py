@@ -103,6 +103,21 @@ def _bands(policy: Any) -> list[tuple[float, float, str]]:
     ]
 
 
+def at_risk_rows(user: Any) -> list[dict[str, Any]]:
+    """The at-risk list (of `/` and the report): the worst products and why."""
+    return [
+        {
+            "name": snap.product.name,
+            "slug": snap.product.slug,
+            "score": _score(snap.score),
+            "status": snap.status,
+            "status_label": STATUS_LABELS.get(snap.status, ""),
+            "reason": explain.headline(snap.components, weakest=snap.weakest),
+        }
+        for snap in selectors.at_risk_snapshots(user=user)
+    ]
+
+
 class PortfolioView(PageAccessMixin, params.ParamsMixin, TemplateView):
     """`/`: the portfolio's health, every product's row, the at-risk list."""
 
@@ -154,17 +169,7 @@ class PortfolioView(PageAccessMixin, params.ParamsMixin, TemplateView):
             )
         total = sum(counts.values())
         status_rows = [(s.value, STATUS_LABELS[s], counts[s]) for s in STATUS_ORDER]
-        at_risk = [
-            {
-                "name": snap.product.name,
-                "slug": snap.product.slug,
-                "score": _score(snap.score),
-                "status": snap.status,
-                "status_label": STATUS_LABELS.get(snap.status, ""),
-                "reason": explain.headline(snap.components, weakest=snap.weakest),
-            }
-            for snap in selectors.at_risk_snapshots(user=user)
-        ]
+        at_risk = at_risk_rows(user)
         at_risk_total = counts[HealthStatus.AT_RISK] + counts[HealthStatus.CRITICAL]
         trend_text, trend_css = _trend(snapshot.trend if snapshot else None)
         is_cpo = can_edit_policy(user)

@@ -125,9 +125,7 @@ class HiringView(PageAccessMixin, params.ParamsMixin, TemplateView):
         fills = [
             {
                 "position": p,
-                "days": (p.filled_on - p.opened_on).days
-                if p.filled_on and p.opened_on
-                else None,
+                "days": selectors.days_to_fill(p),
             }
             for p in selectors.hiring_recent_fills(user=user, product=product)
         ]
@@ -203,9 +201,7 @@ class PositionPipelineView(PageAccessMixin, TemplateView):
                 "age": selectors.age_days(position.opened_on, today)
                 if position.status == PositionStatus.OPEN
                 else None,
-                "days_to_fill": (position.filled_on - position.opened_on).days
-                if position.filled_on and position.opened_on
-                else None,
+                "days_to_fill": selectors.days_to_fill(position),
                 **funnel_context(funnel),
             }
         )

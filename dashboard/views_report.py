@@ -23,10 +23,11 @@ from cpo.common.resources import neutralise
 from health.selectors import policy_get
 from portfolio.models import HealthStatus, Horizon, LifecycleStage
 
-from . import explain, selectors
+from . import selectors
 from . import selectors_report as report
 from .params import BadParameter, ParamsMixin, iso_date
-from .views import STATUS_LABELS, STATUS_ORDER, _score, _trend
+from .selectors_hiring import days_to_fill
+from .views import STATUS_LABELS, STATUS_ORDER, _score, _trend, at_risk_rows
 
 # Statuses from best to worst: a change to a later one is a worsening.
 SEVERITY: dict[str, int] = {
@@ -133,17 +134,7 @@ class ReportView(PageAccessMixin, ParamsMixin, TemplateView):
             ),
         )
         change_counts = Counter(r["change"] for r in changed)
-        risks = [
-            {
-                "name": snap.product.name,
-                "slug": snap.product.slug,
-                "score": _score(snap.score),
-                "status": snap.status,
-                "status_label": STATUS_LABELS.get(snap.status, ""),
-                "reason": explain.headline(snap.components, weakest=snap.weakest),
-            }
-            for snap in selectors.at_risk_snapshots(user=user)
-        ]
+        risks = at_risk_rows(user)
         hires = report.report_hires(user=user, since=since, today=today)
         score_then = before.score if before else None
         score_now = current.score if current else None
@@ -193,9 +184,7 @@ class ReportView(PageAccessMixin, ParamsMixin, TemplateView):
                 "hires": [
                     {
                         "position": p,
-                        "days": (p.filled_on - p.opened_on).days
-                        if p.filled_on and p.opened_on
-                        else None,
+                        "days": days_to_fill(p),
                     }
                     for p in hires.rows
                 ],
