@@ -132,3 +132,10 @@ def position_pipeline(*, user: Any, pk: int) -> PositionPipeline | None:
 
 def age_days(opened_on: date | None, today: date) -> int | None:
     return None if opened_on is None else (today - opened_on).days
+
+
+def days_to_fill(position: Any) -> int | None:
+    """Days from opening to filling (None until both dates are known)."""
+    if position.filled_on is None or position.opened_on is None:
+        return None
+    return int((position.filled_on - position.opened_on).days)

@@ -27,7 +27,7 @@ from kpis.models import Kpi, Measurement
 from kpis.selectors import kpi_list
 from portfolio.models import LifecycleStage
 
-from .page_params import CountedPaginator, check_page
+from .params import CountedPaginator, check_page
 
 PER_PAGE = 50
 # LIMIT on the inner query: a fence, so the planner keeps it a derived table.

@@ -23,23 +23,10 @@ from portfolio.selectors import product_list
 from roadmaps.models import Launch, LaunchStatus
 from roadmaps.selectors import launch_list
 
+from .selectors import PRODUCT_ROW_FIELDS
+
 # Launches and hires listed in the report (the count says how many more).
 PERIOD_LIMIT = 50
-
-REPORT_ROW_FIELDS = (
-    "pk",
-    "name",
-    "slug",
-    "lifecycle_stage",
-    "horizon",
-    "strategic_importance",
-    "annual_budget",
-    "health_score",
-    "health_status",
-    "health_trend",
-    "health_computed_at",
-    "product_line__name",
-)
 
 
 def start_of(day: date) -> datetime:
@@ -70,7 +57,7 @@ def report_product_rows(*, user: Any, since: date) -> list[dict[str, Any]]:
             weakest=Subquery(weakest),
         )
         .order_by("name", "pk")
-        .values(*REPORT_ROW_FIELDS, "then_score", "then_status", "weakest")
+        .values(*PRODUCT_ROW_FIELDS, "then_score", "then_status", "weakest")
     )
 
 

@@ -31,7 +31,7 @@ from portfolio.policies import manages
 from roadmaps.models import OPEN_STATUSES, ItemStatus
 from roadmaps.policies import roadmap_policy
 
-from . import charts, explain, rows, selectors
+from . import charts, explain, params, rows, selectors
 
 STATUS_ORDER = [
     HealthStatus.CRITICAL,
@@ -103,7 +103,22 @@ def _bands(policy: Any) -> list[tuple[float, float, str]]:
     ]
 
 
-class PortfolioView(PageAccessMixin, TemplateView):
+def at_risk_rows(user: Any) -> list[dict[str, Any]]:
+    """The at-risk list (of `/` and the report): the worst products and why."""
+    return [
+        {
+            "name": snap.product.name,
+            "slug": snap.product.slug,
+            "score": _score(snap.score),
+            "status": snap.status,
+            "status_label": STATUS_LABELS.get(snap.status, ""),
+            "reason": explain.headline(snap.components, weakest=snap.weakest),
+        }
+        for snap in selectors.at_risk_snapshots(user=user)
+    ]
+
+
+class PortfolioView(PageAccessMixin, params.ParamsMixin, TemplateView):
     """`/`: the portfolio's health, every product's row, the at-risk list."""
 
     template_name = "dashboard/portfolio.html"
@@ -113,12 +128,9 @@ class PortfolioView(PageAccessMixin, TemplateView):
         user = self.request.user
         now = timezone.now()
         policy = policy_get()
-        sort = self.request.GET.get("sort", "name")
-        if sort not in selectors.SORTS:
-            sort = "name"
-        status_filter = self.request.GET.get("status", "")
-        if status_filter not in STATUS_LABELS:
-            status_filter = ""
+        query = self.request.GET
+        sort = params.choice(query, "sort", selectors.SORTS, "name")
+        status_filter = params.choice(query, "status", STATUS_LABELS, "")
         products = selectors.portfolio_product_rows(user=user, now=now, sort=sort)
         snapshot = selectors.portfolio_snapshot_current()
         history = _per_day(selectors.portfolio_history(since=now - timedelta(days=180)))
@@ -157,17 +169,7 @@ class PortfolioView(PageAccessMixin, TemplateView):
             )
         total = sum(counts.values())
         status_rows = [(s.value, STATUS_LABELS[s], counts[s]) for s in STATUS_ORDER]
-        at_risk = [
-            {
-                "name": snap.product.name,
-                "slug": snap.product.slug,
-                "score": _score(snap.score),
-                "status": snap.status,
-                "status_label": STATUS_LABELS.get(snap.status, ""),
-                "reason": explain.headline(snap.components, weakest=snap.weakest),
-            }
-            for snap in selectors.at_risk_snapshots(user=user)
-        ]
+        at_risk = at_risk_rows(user)
         at_risk_total = counts[HealthStatus.AT_RISK] + counts[HealthStatus.CRITICAL]
         trend_text, trend_css = _trend(snapshot.trend if snapshot else None)
         is_cpo = can_edit_policy(user)

@@ -18,9 +18,8 @@ from accounts.mixins import PageAccessMixin
 from hiring.models import PIPELINE, PositionStatus, Stage
 from hiring.selectors import AGE_BUCKETS, Funnel, hiring_funnel
 
-from . import charts
+from . import charts, params
 from . import selectors_hiring as selectors
-from .params import BadParameter, ParameterErrorsMixin, choice, page_of
 
 PER_PAGE = 25
 STAGE_LABELS = dict(Stage.choices)
@@ -85,28 +84,30 @@ def funnel_context(funnel: Funnel) -> dict[str, Any]:
     }
 
 
-class HiringView(ParameterErrorsMixin, PageAccessMixin, TemplateView):
+class HiringView(PageAccessMixin, params.ParamsMixin, TemplateView):
     """`/hiring/`: the funnel, time-to-fill, open positions by age, the positions."""
 
     template_name = "dashboard/hiring.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        request = self.request
-        user = request.user
+        user = self.request.user
+        query = self.request.GET
         today = timezone.localdate()
-        status = choice(request, "status", selectors.POSITION_FILTERS, "open")
-        slug = request.GET.get("product", "")
+        status = params.choice(query, "status", selectors.POSITION_FILTERS, "open")
+        slug = params.slug(query, "product")
         product = None
         if slug:
             product = selectors.hiring_product_get(user=user, slug=slug)
             if product is None:
-                raise BadParameter("product", f"no product has the slug “{slug}”.")
+                raise params.BadParameter(
+                    "product", f"no product has the slug “{slug}”."
+                )
         funnel = hiring_funnel(product=product, today=today)
-        page = page_of(
-            request,
+        page = params.page_of(
+            query,
             selectors.hiring_positions(user=user, product=product, status=status),
-            PER_PAGE,
+            per_page=PER_PAGE,
         )
         positions = [
             {
@@ -124,15 +125,13 @@ class HiringView(ParameterErrorsMixin, PageAccessMixin, TemplateView):
         fills = [
             {
                 "position": p,
-                "days": (p.filled_on - p.opened_on).days
-                if p.filled_on and p.opened_on
-                else None,
+                "days": selectors.days_to_fill(p),
             }
             for p in selectors.hiring_recent_fills(user=user, product=product)
         ]
-        query = {"status": status} if status != "open" else {}
+        keep = {"status": status} if status != "open" else {}
         if product is not None:
-            query["product"] = product.slug
+            keep["product"] = product.slug
         context.update(
             {
                 "today": today,
@@ -142,8 +141,8 @@ class HiringView(ParameterErrorsMixin, PageAccessMixin, TemplateView):
                 "status_options": list(POSITION_STATUS_LABELS.items()),
                 "product_options": selectors.hiring_products(user=user),
                 "positions": positions,
-                "page": page,
-                "page_query": urlencode(query),
+                "page_obj": page,
+                "keep": urlencode(keep),
                 "table_stages": [STAGE_LABELS[s] for s in selectors.TABLE_STAGES],
                 "fills": fills,
                 **funnel_context(funnel),
@@ -202,9 +201,7 @@ class PositionPipelineView(PageAccessMixin, TemplateView):
                 "age": selectors.age_days(position.opened_on, today)
                 if position.status == PositionStatus.OPEN
                 else None,
-                "days_to_fill": (position.filled_on - position.opened_on).days
-                if position.filled_on and position.opened_on
-                else None,
+                "days_to_fill": selectors.days_to_fill(position),
                 **funnel_context(funnel),
             }
         )

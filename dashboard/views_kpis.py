@@ -11,7 +11,7 @@ from kpis.selectors import kpi_attainment_of
 from portfolio.models import LifecycleStage
 from portfolio.selectors import objective_list, product_list
 
-from . import page_params as params
+from . import params
 from . import selectors_kpis as board
 from .views import linker_for
 

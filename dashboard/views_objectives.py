@@ -12,7 +12,7 @@ from health.selectors import policy_as_scoring, policy_get
 from kpis.selectors import kpi_attainment_of
 from portfolio.models import ObjectiveStatus
 
-from . import page_params as params
+from . import params
 from . import selectors_objectives as aligned
 from .views import STATUS_LABELS, _score, linker_for
 

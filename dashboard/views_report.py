@@ -23,10 +23,11 @@ from cpo.common.resources import neutralise
 from health.selectors import policy_get
 from portfolio.models import HealthStatus, Horizon, LifecycleStage
 
-from . import explain, selectors
+from . import selectors
 from . import selectors_report as report
-from .params import BadParameter, ParameterErrorsMixin, bad_parameter_page, iso_date
-from .views import STATUS_LABELS, STATUS_ORDER, _score, _trend
+from .params import BadParameter, ParamsMixin, iso_date
+from .selectors_hiring import days_to_fill
+from .views import STATUS_LABELS, STATUS_ORDER, _score, _trend, at_risk_rows
 
 # Statuses from best to worst: a change to a later one is a worsening.
 SEVERITY: dict[str, int] = {
@@ -43,7 +44,7 @@ NOT_SCORED = "not scored"
 
 def report_since(request: HttpRequest, today: date, default_days: int) -> date:
     """`?since=`: a date before today (default: `default_days` ago)."""
-    since = iso_date(request, "since", today - timedelta(days=default_days))
+    since = iso_date(request.GET, "since", today - timedelta(days=default_days))
     if since >= today:
         raise BadParameter(
             "since", f"{since.isoformat()} is not before today ({today.isoformat()})."
@@ -93,7 +94,7 @@ def product_changes(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-class ReportView(ParameterErrorsMixin, PageAccessMixin, TemplateView):
+class ReportView(PageAccessMixin, ParamsMixin, TemplateView):
     """`/report/`: portfolio status now and then, changes, risks, launches, hires."""
 
     template_name = "dashboard/report.html"
@@ -133,17 +134,7 @@ class ReportView(ParameterErrorsMixin, PageAccessMixin, TemplateView):
             ),
         )
         change_counts = Counter(r["change"] for r in changed)
-        risks = [
-            {
-                "name": snap.product.name,
-                "slug": snap.product.slug,
-                "score": _score(snap.score),
-                "status": snap.status,
-                "status_label": STATUS_LABELS.get(snap.status, ""),
-                "reason": explain.headline(snap.components, weakest=snap.weakest),
-            }
-            for snap in selectors.at_risk_snapshots(user=user)
-        ]
+        risks = at_risk_rows(user)
         hires = report.report_hires(user=user, since=since, today=today)
         score_then = before.score if before else None
         score_now = current.score if current else None
@@ -193,9 +184,7 @@ class ReportView(ParameterErrorsMixin, PageAccessMixin, TemplateView):
                 "hires": [
                     {
                         "position": p,
-                        "days": (p.filled_on - p.opened_on).days
-                        if p.filled_on and p.opened_on
-                        else None,
+                        "days": days_to_fill(p),
                     }
                     for p in hires.rows
                 ],
@@ -259,17 +248,14 @@ def csv_rows(rows: list[dict[str, Any]]) -> list[list[Any]]:
     return out
 
 
-class ReportCsvView(PageAccessMixin, View):
+class ReportCsvView(PageAccessMixin, ParamsMixin, View):
     """`/report/products.csv?since=`: every product's row of the report."""
 
     http_method_names = ["get"]
 
     def get(self, request: HttpRequest) -> HttpResponse:
         today = timezone.localdate()
-        try:
-            since = report_since(request, today, policy_get().trend_days)
-        except BadParameter as error:
-            return bad_parameter_page(request, error)
+        since = report_since(request, today, policy_get().trend_days)
         rows = report.report_product_rows(user=request.user, since=since)
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         name = f"portfolio-report-{since.isoformat()}-to-{today.isoformat()}.csv"

@@ -12,8 +12,7 @@ from health.selectors import policy_get
 from portfolio.models import Horizon
 from portfolio.selectors import product_line_list
 
-from . import charts, timeline
-from . import page_params as params
+from . import charts, params, timeline
 from . import selectors_roadmaps as roadmaps
 from .views import OUTCOME_LABELS, STATUS_LABELS, _outcome, linker_for
 

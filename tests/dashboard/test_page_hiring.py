@@ -162,9 +162,11 @@ def test_positions_are_paginated(client, users):
     [
         ("status=nope", "status", "“nope” is not one of draft, open"),
         ("product=no-such", "product", "no product has the slug “no-such”"),
-        ("page=abc", "page", "“abc” is not a page number"),
-        ("page=9", "page", "there is no page 9; the last page is 1"),
-        ("page=0", "page", "there is no page 0"),
+        ("product=no+such", "product", "expected a slug"),
+        ("page=abc", "page", "“abc” is not a positive whole number"),
+        ("page=9", "page", "there is 1 page; 9 is past the end"),
+        ("page=0", "page", "“0” is not a positive whole number"),
+        ("page=%C2%B2", "page", "“²” is not a positive whole number"),
     ],
 )
 def test_bad_filter_values_are_a_400_naming_the_parameter(

@@ -229,6 +229,8 @@ def test_the_csv_link_carries_the_chosen_date(client, users):
         ("2026-11-20", "2026-11-20 is not before today (2026-11-20)"),
         ("2027-01-01", "2027-01-01 is not before today"),
         ("20261101", "“20261101” is not a date written YYYY-MM-DD"),
+        ("2026-W45-1", "“2026-W45-1” is not a date written YYYY-MM-DD"),
+        ("\uff12\uff10\uff12\uff16-11-01", "is not a date written YYYY-MM-DD"),
     ],
 )
 @pytest.mark.parametrize("url", ["/report/", "/report/products.csv"])

@@ -182,15 +182,64 @@ def test_status_filter_shows_only_that_status_and_keeps_the_counts(client, users
     assert "At risk <strong>2</strong>" in html
 
 
-def test_unknown_sort_and_status_fall_back_to_all_by_name(client, users):
+@pytest.mark.parametrize(
+    ("query", "parameter", "text"),
+    [
+        (
+            "sort=drop+table",
+            "sort",
+            "“drop table” is not one of name, -name, score, -score, importance,"
+            " stage, trend.",
+        ),
+        ("sort=Score", "sort", "“Score” is not one of name"),
+        (
+            "status=nope",
+            "status",
+            "“nope” is not one of unknown, healthy, at_risk, critical.",
+        ),
+        ("status=at_risk&sort=%00", "sort", "“\x00” is not one of"),
+        ("sort=score&status=HEALTHY", "status", "“HEALTHY” is not one of"),
+    ],
+)
+def test_a_bad_sort_or_status_is_a_400_page_naming_it(
+    client, users, query, parameter, text
+):
+    portfolio(2)
+
+    response = get(client, users["executive"], f"/?{query}")
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert f'data-parameter="{parameter}"' in html
+    assert f"<code>{parameter}</code>" in html
+    assert text in html
+    assert 'data-testid="product-row"' not in html
+    assert '<a href="/">Show the page without filters</a>' in html
+
+
+def test_an_empty_sort_or_status_is_the_default(client, users):
     products = portfolio(2)
 
-    response = get(client, users["executive"], "/?sort=drop+table&status=nope")
+    response = get(client, users["executive"], "/?sort=&status=")
 
     assert response.status_code == 200
     assert slugs_of(response.content.decode(), "product-row") == [
         p.slug for p in products
     ]
+
+
+def test_a_valid_sort_and_status_still_work(client, users):
+    first, second = portfolio(2)
+    ProductFactory(name="Unscored", slug="unscored")
+
+    by_name = get(client, users["executive"], "/?sort=-name").content.decode()
+    at_risk = get(
+        client, users["executive"], "/?sort=-name&status=at_risk"
+    ).content.decode()
+
+    assert slugs_of(by_name, "product-row") == ["unscored", second.slug, first.slug]
+    assert slugs_of(at_risk, "product-row") == [second.slug, first.slug]
+    assert 'name="status" value="at_risk"' in at_risk
 
 
 def test_last_computation_time_is_shown(client, users):
