@@ -96,12 +96,13 @@ class Policy:
 
     def weight_for(self, component: str) -> float:
         """Return the policy weight of a component by its name."""
-        weights = {
-            KPI: self.kpi_weight,
-            DELIVERY: self.delivery_weight,
-            STAFFING: self.staffing_weight,
-        }
-        return weights[component]
+        if component == KPI:
+            return self.kpi_weight
+        if component == DELIVERY:
+            return self.delivery_weight
+        if component == STAFFING:
+            return self.staffing_weight
+        raise KeyError(component)
 
 
 @dataclass(frozen=True, slots=True)

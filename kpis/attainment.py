@@ -36,13 +36,18 @@ class Attainment:
     stale: bool
 
 
+_STALE_AFTER: Final[dict[str, timedelta]] = {
+    cadence: timedelta(days=STALE_AFTER_CADENCES * days)
+    for cadence, days in CADENCE_DAYS.items()
+}
+
+
 def stale_after(cadence: str) -> timedelta:
     """How old the latest measurement of a KPI of this cadence may be."""
     try:
-        days = CADENCE_DAYS[cadence]
+        return _STALE_AFTER[cadence]
     except KeyError:
         raise ValueError(f"Unknown cadence {cadence!r}") from None
-    return timedelta(days=STALE_AFTER_CADENCES * days)
 
 
 def is_stale(*, cadence: str, latest_at: datetime | None, now: datetime) -> bool:
