@@ -88,6 +88,11 @@ class Timeline:
     summary: str = ""
 
 
+# Room the "today" label needs around the today line, in SVG units (left, right):
+# a month name ("Sep", "Jan 2027") starting in it would overlap the label.
+TODAY_LABEL_CLEARANCE = (24.0, 34.0)
+
+
 def portfolio_timeline(
     lanes: Sequence[LaneInput],
     *,
@@ -173,8 +178,16 @@ def portfolio_timeline(
             )
         )
         y += 6
+    today_at = x_of(today)
     ticks = [
-        Tick(_fmt(x_of(d)), d.strftime("%b %Y" if d.month == 1 else "%b"))
+        Tick(
+            _fmt(x_of(d)),
+            # A month label under the "today" label would print over it
+            # ("Dtoday"): that month keeps its grid line, not its name.
+            ""
+            if -TODAY_LABEL_CLEARANCE[0] < x_of(d) - today_at < TODAY_LABEL_CLEARANCE[1]
+            else d.strftime("%b %Y" if d.month == 1 else "%b"),
+        )
         for d in _month_ticks(start, end)
     ]
     summary = (
@@ -188,7 +201,7 @@ def portfolio_timeline(
         left=left,
         right=right,
         axis_y=str(AXIS - 8),
-        today_x=_fmt(x_of(today)),
+        today_x=_fmt(today_at),
         ticks=ticks,
         lanes=laid,
         summary=summary,

@@ -46,6 +46,7 @@ class Command(BaseCommand):
                     continue
                 seed.seed_demo(ctx)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
-        self.stdout.write("Log in at http://127.0.0.1:8000/accounts/login/ with:")
+        # The address depends on how the server is started (make run prints it).
+        self.stdout.write("Log in at /accounts/login/ with:")
         for username, role, pwd in ctx.get("users", []):
             self.stdout.write(f"  {username:<12} {pwd:<24} ({role})")
