@@ -4,6 +4,8 @@ import itertools
 from datetime import UTC, date, datetime, timedelta
 
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from health import services as health_services
 from health.selectors import scored_product_ids
@@ -20,6 +22,22 @@ from tests.factories.roadmaps import RoadmapItemFactory
 _numbers = itertools.count(1)
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 TODAY = date(2026, 11, 20)
+# The roles that may open the CPO's pages (SPEC §3).
+PAGE_ROLES = ["cpo", "product_manager", "executive", "recruiter"]
+
+
+def get(client, user, url):
+    """GET `url` logged in as `user` (a session, as in the browser)."""
+    client.force_login(user)
+    return client.get(url)
+
+
+def count_queries(client, url) -> int:
+    """The SQL queries one GET of `url` makes (which must answer 200)."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
 
 
 def product_with_records(

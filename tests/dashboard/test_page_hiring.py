@@ -3,23 +3,15 @@
 import re
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from hiring.models import Candidate
 from tests.factories.hiring import PositionFactory, TeamFactory
 
 from .hiring_data import hiring_portfolio, interview_for
-from .portfolio_data import NOW
-from .test_pages import PAGE_ROLES, count_queries, get
+from .portfolio_data import NOW, PAGE_ROLES, count_queries, get
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _at_now():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("at_now")]
 
 
 def stage_cells(html: str, stage: str) -> tuple[str, str]:

@@ -4,31 +4,16 @@ import re
 from datetime import timedelta
 
 import pytest
-import time_machine
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from dashboard import selectors_kpis
 from kpis.models import Kpi
 from tests.factories.kpis import KpiFactory, MeasurementFactory
 from tests.factories.portfolio import ObjectiveFactory, ProductFactory
 
-from .portfolio_data import NOW, portfolio
+from .portfolio_data import NOW, PAGE_ROLES, count_queries, get, portfolio
 
-pytestmark = pytest.mark.django_db
-
-PAGE_ROLES = ["cpo", "product_manager", "executive", "recruiter"]
-
-
-@pytest.fixture(autouse=True)
-def _at_now():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-def get(client, user, url):
-    client.force_login(user)
-    return client.get(url)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("at_now")]
 
 
 def kpi(product, name, value=None, days_ago=1, **kwargs):
@@ -293,13 +278,6 @@ def test_links_go_to_the_admin_for_the_cpo_and_the_api_for_an_executive(
 
 
 # --- a fixed number of queries ---------------------------------------------------
-
-
-def count_queries(client, url) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(queries)
 
 
 @pytest.mark.parametrize(

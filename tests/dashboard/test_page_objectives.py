@@ -4,31 +4,15 @@ import re
 from datetime import timedelta
 
 import pytest
-import time_machine
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from dashboard import selectors_objectives
 from portfolio.models import Product
 from tests.factories.kpis import KpiFactory, MeasurementFactory
 from tests.factories.portfolio import ObjectiveFactory, ProductFactory
 
-from .portfolio_data import NOW, portfolio
+from .portfolio_data import NOW, PAGE_ROLES, count_queries, get, portfolio
 
-pytestmark = pytest.mark.django_db
-
-PAGE_ROLES = ["cpo", "product_manager", "executive", "recruiter"]
-
-
-@pytest.fixture(autouse=True)
-def _at_now():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-def get(client, user, url):
-    client.force_login(user)
-    return client.get(url)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("at_now")]
 
 
 def section(html: str, objective) -> str:
@@ -201,13 +185,6 @@ def test_every_page_role_sees_the_page(client, users, goals, role):
 
     assert response.status_code == 200
     assert "Grow the mid-market" in response.content.decode()
-
-
-def count_queries(client, url) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(queries)
 
 
 def test_queries_do_not_grow_with_the_portfolio(client, users):

@@ -6,7 +6,6 @@ import re
 from datetime import timedelta
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from health.models import PortfolioSnapshot, ProductSnapshot
@@ -17,18 +16,19 @@ from tests.factories.portfolio import ProductFactory, ProductLineFactory
 from tests.factories.roadmaps import LaunchFactory
 
 from .hiring_data import hiring_portfolio
-from .portfolio_data import NOW, TODAY, portfolio, score_all
-from .test_pages import PAGE_ROLES, count_queries, get
+from .portfolio_data import (
+    NOW,
+    PAGE_ROLES,
+    TODAY,
+    count_queries,
+    get,
+    portfolio,
+    score_all,
+)
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("at_now")]
 
 THEN = NOW - timedelta(days=30)  # portfolio() scores here and at NOW
-
-
-@pytest.fixture(autouse=True)
-def _at_now():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 def set_then(product, **fields):

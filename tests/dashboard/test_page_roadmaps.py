@@ -4,31 +4,15 @@ import re
 from datetime import timedelta
 
 import pytest
-import time_machine
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from dashboard import selectors_roadmaps
 from roadmaps.models import TargetDateChange
 from tests.factories.portfolio import ProductFactory, ProductLineFactory
 from tests.factories.roadmaps import LaunchFactory, RoadmapItemFactory
 
-from .portfolio_data import NOW, TODAY, portfolio
+from .portfolio_data import PAGE_ROLES, TODAY, count_queries, get, portfolio
 
-pytestmark = pytest.mark.django_db
-
-PAGE_ROLES = ["cpo", "product_manager", "executive", "recruiter"]
-
-
-@pytest.fixture(autouse=True)
-def _at_now():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-def get(client, user, url):
-    client.force_login(user)
-    return client.get(url)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("at_now")]
 
 
 def days(n):
@@ -259,13 +243,6 @@ def test_item_links_go_to_the_api_for_an_executive(client, users, roadmap):
 
 
 # --- a fixed number of queries ---------------------------------------------------
-
-
-def count_queries(client, url) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(queries)
 
 
 @pytest.mark.parametrize("query", ["", "?horizon=h1&page=1"])

@@ -3,9 +3,6 @@
 import re
 
 import pytest
-import time_machine
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from health.models import ProductSnapshot
@@ -14,27 +11,16 @@ from roadmaps.models import RoadmapItem
 from tests.factories.portfolio import ProductFactory
 
 from .portfolio_data import (
-    NOW,
+    PAGE_ROLES,
+    count_queries,
+    get,
     portfolio,
     product_with_records,
     rich_product,
     score_all,
 )
 
-pytestmark = pytest.mark.django_db
-
-PAGE_ROLES = ["cpo", "product_manager", "executive", "recruiter"]
-
-
-@pytest.fixture(autouse=True)
-def _at_now():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-def get(client, user, url):
-    client.force_login(user)
-    return client.get(url)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("at_now")]
 
 
 def bar_row(key: str, label: str, value: str) -> str:
@@ -396,13 +382,6 @@ def test_unscored_product_page_says_why(client, users):
 
 
 # --- a fixed number of queries -------------------------------------------------------
-
-
-def count_queries(client, url) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(queries)
 
 
 @pytest.mark.parametrize("role", ["cpo", "executive"])
