@@ -2,6 +2,7 @@
 
 import gc
 import os
+import sys
 
 from celery import Celery
 from celery.signals import worker_process_init
@@ -19,3 +20,26 @@ def _gc_freeze(**kwargs: object) -> None:
     collector's sight: a recompute chunk allocates ~10^5 objects, and each full
     collection would otherwise walk the whole loaded framework again."""
     gc.freeze()
+
+
+def worker_command(*, name: str, concurrency: int, loglevel: str) -> list[str]:
+    """The command line of one `celery -A cpo worker` with a prefork pool of
+    `concurrency` processes, named `name` (for `bench_health` and the tests)."""
+    return [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "cpo",
+        "worker",
+        "--pool",
+        "prefork",
+        "--concurrency",
+        str(concurrency),
+        "--loglevel",
+        loglevel,
+        "--hostname",
+        name,
+        "--without-gossip",
+        "--without-mingle",
+    ]

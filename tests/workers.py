@@ -9,7 +9,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -22,6 +21,7 @@ import pytest
 from django.db import connection
 
 from cpo.celery import app as celery_app
+from cpo.celery import worker_command
 from tests.conftest import need, postgres_in_use, redis_available
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -82,24 +82,7 @@ def _start(name: str, concurrency: int) -> Worker:
         prefix="celery-", suffix=".log", delete=False
     )
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "cpo",
-            "worker",
-            "--pool",
-            "prefork",
-            "--concurrency",
-            str(concurrency),
-            "--loglevel",
-            "INFO",
-            "--hostname",
-            name,
-            "--without-gossip",
-            "--without-mingle",
-        ],
+        worker_command(name=name, concurrency=concurrency, loglevel="INFO"),
         cwd=ROOT,
         env=env,
         stdout=log_file,

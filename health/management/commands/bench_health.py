@@ -21,7 +21,6 @@ One warm-up run first; the snapshots of these runs are deleted afterwards.
 import os
 import statistics
 import subprocess
-import sys
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -37,6 +36,7 @@ from accounts.models import User
 from accounts.roles import Role
 from accounts.services import token_issue, user_create
 from cpo.celery import app as celery_app
+from cpo.celery import worker_command
 from kpis.models import Kpi, Measurement
 
 from ... import selectors, services
@@ -256,24 +256,9 @@ class Command(BaseCommand):
 def _start_worker(concurrency: int) -> subprocess.Popen[bytes]:
     """`celery -A cpo worker --concurrency N` on this process's settings."""
     worker = subprocess.Popen(  # noqa: S603 — a fixed command line
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "cpo",
-            "worker",
-            "--pool",
-            "prefork",
-            "--concurrency",
-            str(concurrency),
-            "--loglevel",
-            "WARNING",
-            "--hostname",
-            f"bench-{os.getpid()}@%h",
-            "--without-gossip",
-            "--without-mingle",
-        ],
+        worker_command(
+            name=f"bench-{os.getpid()}@%h", concurrency=concurrency, loglevel="WARNING"
+        ),
         cwd=ROOT,
         env={**os.environ},
         stdout=subprocess.DEVNULL,
