@@ -7,7 +7,7 @@ portfolio table costs no JavaScript and no canvas. Every chart also gets a one-l
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 
 
@@ -271,6 +271,91 @@ def stacked(rows: Sequence[tuple[str, str, int]], *, width: int = 100) -> list[S
 # --- roadmap strip -----------------------------------------------------------------
 
 
+# Roadmap bars (the product strip and the portfolio timeline): a bar's label goes
+# left of it beyond this share of the width, so it does not run off the edge.
+LABEL_SPLIT = 0.72
+
+
+@dataclass(frozen=True)
+class DateAxis:
+    """Dates from `start` to `end` mapped onto x from `left` to `right`."""
+
+    start: date
+    end: date
+    left: int
+    right: int
+
+    @classmethod
+    def around(
+        cls, today: date, *, days_back: int, days_ahead: int, width: int
+    ) -> "DateAxis":
+        return cls(
+            today - timedelta(days=days_back),
+            today + timedelta(days=days_ahead),
+            8,
+            width - 8,
+        )
+
+    def x(self, d: date) -> float:
+        """The x of `d`, clamped to the axis."""
+        d = min(max(d, self.start), self.end)
+        span = (self.end - self.start).days or 1
+        return self.left + (self.right - self.left) * (d - self.start).days / span
+
+    def month_ticks(self) -> list[Tick]:
+        """A tick at the first of each month ("Jan 2027" in January)."""
+        return [
+            Tick(_fmt(self.x(d)), d.strftime("%b %Y" if d.month == 1 else "%b"))
+            for d in _month_ticks(self.start, self.end)
+        ]
+
+
+@dataclass(frozen=True)
+class BarMarks:
+    """Where one roadmap item's bar, target, delivery, slips and label go."""
+
+    bar_x: str
+    bar_w: str
+    target_x: str
+    delivered_x: str
+    slip_xs: list[str]
+    slip_from_x: str
+    label_x: str
+    label_anchor: str
+
+
+def bar_marks(
+    axis: DateAxis,
+    *,
+    start: date | None,
+    target: date,
+    delivered: date | None,
+    previous_targets: Sequence[date],
+) -> BarMarks:
+    """Lay out one item: a bar from start (else 3 weeks before) to target, the
+    earlier targets as slips, the delivery; the label right of the last mark, or
+    left of the bar near the end of the axis."""
+    x_of = axis.x
+    x0, x1 = x_of(start or (target - timedelta(days=21))), x_of(target)
+    marks = [x1] + ([x_of(delivered)] if delivered else [])
+    if max(marks) > axis.left + (axis.right - axis.left) * LABEL_SPLIT:
+        label_x, anchor = min([x0, *(x_of(d) for d in previous_targets)]) - 6, "end"
+    else:
+        label_x, anchor = max(marks) + 9, "start"
+    return BarMarks(
+        bar_x=_fmt(x0),
+        bar_w=_fmt(max(x1 - x0, 3)),
+        target_x=_fmt(x1),
+        delivered_x=_fmt(x_of(delivered)) if delivered else "",
+        slip_xs=[_fmt(x_of(d)) for d in previous_targets],
+        slip_from_x=_fmt(min(x_of(d) for d in previous_targets))
+        if previous_targets
+        else "",
+        label_x=_fmt(label_x),
+        label_anchor=anchor,
+    )
+
+
 @dataclass(frozen=True)
 class StripItem:
     id: int
@@ -325,51 +410,41 @@ def roadmap_strip(
 ) -> Strip:
     """Lay out dated items on a date axis with today marked; slips are the
     earlier target dates, drawn as hollow circles joined to the current target."""
-    left, right = 8, width - 8
-    start, end = today - timedelta(days=days_back), today + timedelta(days=days_ahead)
-    span = (end - start).days or 1
-
-    def x_of(d: date) -> float:
-        d = min(max(d, start), end)
-        return left + (right - left) * (d - start).days / span
-
-    laid = []
-    for row, item in enumerate(items):
-        target, delivered = item.target, item.delivered
-        begin = item.start or (target - timedelta(days=21))
-        previous = list(item.previous_targets)
-        x0, x1 = x_of(begin), x_of(target)
-        # The label goes right of the last mark, or left of the bar near the end.
-        marks = [x1] + ([x_of(delivered)] if delivered else [])
-        if max(marks) > left + (right - left) * 0.72:
-            label_x, anchor = min([x0, *(x_of(d) for d in previous)]) - 6, "end"
-        else:
-            label_x, anchor = max(marks) + 9, "start"
-        laid.append(
-            StripItem(
-                id=item.id,
-                title=item.title,
-                css=item.outcome,
-                y=str(8 + row * STRIP_ROW),
-                bar_x=_fmt(x0),
-                bar_w=_fmt(max(x1 - x0, 3)),
-                target_x=_fmt(x1),
-                delivered_x=_fmt(x_of(delivered)) if delivered else "",
-                slip_xs=[_fmt(x_of(d)) for d in previous],
-                slip_from_x=_fmt(min(x_of(d) for d in previous)) if previous else "",
-                label_x=_fmt(label_x),
-                label_anchor=anchor,
-            )
+    axis = DateAxis.around(
+        today, days_back=days_back, days_ahead=days_ahead, width=width
+    )
+    laid = [
+        StripItem(
+            id=item.id,
+            title=item.title,
+            css=item.outcome,
+            y=str(8 + row * STRIP_ROW),
+            **asdict(
+                bar_marks(
+                    axis,
+                    start=item.start,
+                    target=item.target,
+                    delivered=item.delivered,
+                    previous_targets=item.previous_targets,
+                )
+            ),
         )
-    height = 30 + max(len(laid), 1) * STRIP_ROW
-    ticks = [
-        Tick(_fmt(x_of(d)), d.strftime("%b %Y" if d.month == 1 else "%b"))
-        for d in _month_ticks(start, end)
+        for row, item in enumerate(items)
     ]
+    height = 30 + max(len(laid), 1) * STRIP_ROW
     slipped = sum(1 for item in items if item.previous_targets)
     summary = (
-        f"{len(items)} roadmap items dated between {start:%d %b %Y} and "
-        f"{end:%d %b %Y}; {slipped} of them slipped at least once; "
+        f"{len(items)} roadmap items dated between {axis.start:%d %b %Y} and "
+        f"{axis.end:%d %b %Y}; {slipped} of them slipped at least once; "
         f"today is {today:%d %b %Y}"
     )
-    return Strip(width, height, left, right, _fmt(x_of(today)), ticks, laid, summary)
+    return Strip(
+        width,
+        height,
+        axis.left,
+        axis.right,
+        _fmt(axis.x(today)),
+        axis.month_ticks(),
+        laid,
+        summary,
+    )

@@ -8,15 +8,14 @@ and classes as the product page's strip (`charts.roadmap_strip`).
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from dataclasses import asdict, dataclass, field
+from datetime import date
 
-from .charts import StripInput, Tick, _fmt, _month_ticks
+from .charts import DateAxis, StripInput, Tick, _fmt, bar_marks
 
 ROW = 20
 HEADER = 24
 AXIS = 22
-LABEL_SPLIT = 0.72  # labels go left of the bar beyond this share of the width
 
 
 @dataclass(frozen=True)
@@ -102,13 +101,10 @@ def portfolio_timeline(
     width: int = 1000,
 ) -> Timeline:
     """Lay out the lanes one below the other on a shared date axis."""
-    left, right = 8, width - 8
-    start, end = today - timedelta(days=days_back), today + timedelta(days=days_ahead)
-    span = (end - start).days or 1
-
-    def x_of(d: date) -> float:
-        d = min(max(d, start), end)
-        return left + (right - left) * (d - start).days / span
+    axis = DateAxis.around(
+        today, days_back=days_back, days_ahead=days_ahead, width=width
+    )
+    start, end, x_of = axis.start, axis.end, axis.x
 
     y = AXIS
     laid: list[Lane] = []
@@ -128,30 +124,21 @@ def portfolio_timeline(
         y += HEADER
         items = []
         for item in lane.items:
-            begin = item.start or (item.target - timedelta(days=21))
-            x0, x1 = x_of(begin), x_of(item.target)
-            previous = list(item.previous_targets)
-            marks = [x1] + ([x_of(item.delivered)] if item.delivered else [])
-            if max(marks) > left + (right - left) * LABEL_SPLIT:
-                label_x, anchor = min([x0, *(x_of(d) for d in previous)]) - 6, "end"
-            else:
-                label_x, anchor = max(marks) + 9, "start"
             items.append(
                 TimelineItem(
                     title=item.title,
                     css=item.outcome,
                     y=str(y + 3),
-                    bar_x=_fmt(x0),
-                    bar_w=_fmt(max(x1 - x0, 3)),
-                    target_x=_fmt(x1),
-                    delivered_x=_fmt(x_of(item.delivered)) if item.delivered else "",
-                    slip_xs=[_fmt(x_of(d)) for d in previous],
-                    slip_from_x=_fmt(min(x_of(d) for d in previous))
-                    if previous
-                    else "",
-                    label_x=_fmt(label_x),
-                    label_anchor=anchor,
-                    slips=len(previous),
+                    slips=len(item.previous_targets),
+                    **asdict(
+                        bar_marks(
+                            axis,
+                            start=item.start,
+                            target=item.target,
+                            delivered=item.delivered,
+                            previous_targets=item.previous_targets,
+                        )
+                    ),
                 )
             )
             y += ROW
@@ -180,15 +167,14 @@ def portfolio_timeline(
         y += 6
     today_at = x_of(today)
     ticks = [
-        Tick(
-            _fmt(x_of(d)),
-            # A month label under the "today" label would print over it
-            # ("Dtoday"): that month keeps its grid line, not its name.
-            ""
-            if -TODAY_LABEL_CLEARANCE[0] < x_of(d) - today_at < TODAY_LABEL_CLEARANCE[1]
-            else d.strftime("%b %Y" if d.month == 1 else "%b"),
-        )
-        for d in _month_ticks(start, end)
+        # A month label under the "today" label would print over it
+        # ("Dtoday"): that month keeps its grid line, not its name.
+        Tick(tick.pos, "")
+        if -TODAY_LABEL_CLEARANCE[0]
+        < float(tick.pos) - today_at
+        < TODAY_LABEL_CLEARANCE[1]
+        else tick
+        for tick in axis.month_ticks()
     ]
     summary = (
         f"{len(laid)} products, {total_items} roadmap items dated between "
@@ -198,8 +184,8 @@ def portfolio_timeline(
     return Timeline(
         width=width,
         height=y + 4,
-        left=left,
-        right=right,
+        left=axis.left,
+        right=axis.right,
         axis_y=str(AXIS - 8),
         today_x=_fmt(today_at),
         ticks=ticks,
